@@ -109,3 +109,11 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def encoders():
+    """The real encoders, loaded once for the whole test session."""
+    from matchmaker.encoders import get_encoder
+
+    return {"use-multilingual": get_encoder("use-multilingual"), "minilm": get_encoder("minilm")}

@@ -1,0 +1,382 @@
+"""The hybrid ranker: semantic, English and lexical signals fused into one calibrated score per pair.
+
+A pair's score is a logistic model over its signals (see `Calibration`):
+
+    score = sigmoid(b + w_use·use + w_cov·coverage + w_en·english·minilm + w_eng·english
+                    + w_lex·same_language·lexical + w_same·same_language)
+
+- use: cosine of the multilingual USE vectors of the two documents (the mean of their
+  passage vectors), the signal that works across Korean and English;
+- coverage: for each passage of the challenge, its best match among the startup's
+  passages, averaged; a long profile whose fitting part comes last still scores;
+- minilm: cosine of all-MiniLM-L6-v2 vectors, weighted by `english`, the product of the
+  two documents' English word shares, so it speaks only where both sides are English;
+- lexical: TF-IDF cosine of character n-grams, weighted by `same_language`, the chance
+  that a word drawn from each document is in the same language. A cross-language pair
+  has a weight near 0, so the lexical signal can neither lift nor drag it.
+
+The model is fitted on a labelled calibration set (benchmarks/calibrate.py), so a score
+estimates the probability that a reviewer would call the pair a good fit, on the same
+scale for every challenge: no per-query normalisation.
+
+Large inputs are scored in two stages. Stage 1 folds every term into one matrix product,
+taking coverage as equal to use and lexical at its typical value for the pair's languages,
+and keeps each query's best candidates; stage 2 computes the exact score for those.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from typing import Callable, Mapping, Optional, Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matchmaker.cache import CacheStats, EmbeddingCache, embed_texts
+from matchmaker.documents import Document
+from matchmaker.eligibility import ELIGIBLE, EligibilityRules, check
+from matchmaker.encoders import Encoder, get_encoder, unit_rows
+from matchmaker.text import passages
+
+FEATURES = ("use", "coverage", "minilm", "english", "lexical", "same_language")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic weights that turn signals into a probability of a good fit.
+
+    weights: feature name (FEATURES) -> weight on that feature as it enters the logit
+    (minilm already multiplied by english, lexical by same_language).
+    """
+
+    intercept: float
+    weights: Mapping[str, float]
+    fitted_on: str = ""
+
+    def logit(self, features: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Returns the log-odds for arrays of features of the same shape."""
+        z = np.full(np.shape(features["use"]), self.intercept, dtype=np.float32)
+        for name in FEATURES:
+            weight = self.weights.get(name, 0.0)
+            if weight:
+                z += np.float32(weight) * features[name]
+        return z
+
+    def as_dict(self) -> dict:
+        return {"intercept": self.intercept, "weights": dict(self.weights), "fitted_on": self.fitted_on}
+
+
+@dataclass(frozen=True)
+class Bands:
+    """What a calibrated score means. strong: a reviewer would likely shortlist it;
+    possible: worth a look; below possible: not a fit."""
+
+    strong: float
+    possible: float
+
+    def name(self, score: float) -> str:
+        """Returns 'strong', 'possible' or 'weak' for a score."""
+        if score >= self.strong:
+            return "strong"
+        if score >= self.possible:
+            return "possible"
+        return "weak"
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict:
+    return json.loads(resources.files("matchmaker").joinpath("calibration.json").read_text(encoding="utf-8"))
+
+
+def shipped_calibration() -> Calibration:
+    """Returns the calibration fitted by benchmarks/calibrate.py and shipped with the engine."""
+    data = _shipped()
+    return Calibration(intercept=data["intercept"], weights=data["weights"], fitted_on=data.get("fitted_on", ""))
+
+
+def shipped_bands() -> Bands:
+    """Returns the score bands shipped with the calibration."""
+    data = _shipped()["bands"]
+    return Bands(strong=data["strong"], possible=data["possible"])
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything that decides a score; recorded on each match run.
+
+    english_model: another sentence-transformers model name or path for the `minilm`
+    signal (None: the bundled all-MiniLM-L6-v2). use_english: False drops that signal.
+    """
+
+    semantic_encoder: str = "use-multilingual"
+    english_encoder: str = "minilm"
+    english_model: Optional[str] = None
+    use_english: bool = True
+    lexical_analyzer: str = "char_wb"
+    lexical_ngrams: tuple[int, int] = (2, 4)
+    calibration: Optional[Calibration] = None
+    bands: Optional[Bands] = None
+    rules: EligibilityRules = field(default_factory=lambda: EligibilityRules(require_field_interest=False))
+
+    def resolved(self) -> "EngineConfig":
+        """Fills in the shipped calibration and bands where none are given."""
+        return replace(
+            self,
+            calibration=self.calibration or shipped_calibration(),
+            bands=self.bands or shipped_bands(),
+        )
+
+    def as_dict(self) -> dict:
+        config = self.resolved()
+        return {
+            "semantic_encoder": config.semantic_encoder,
+            "english_encoder": config.english_encoder if config.use_english else None,
+            "english_model": config.english_model,
+            "lexical": {"analyzer": config.lexical_analyzer, "ngrams": list(config.lexical_ngrams)},
+            "calibration": config.calibration.as_dict(),
+            "bands": {"strong": config.bands.strong, "possible": config.bands.possible},
+        }
+
+
+@dataclass
+class SideIndex:
+    """The vectors of one side (challenges or startups).
+
+    mix: (n, 2) float32 [Korean share, English share]; use_doc: (n, d_use) unit rows;
+    use_passages: (p, d_use) unit rows with use_offsets (n + 1,) delimiting each document's
+    passages; minilm_doc: (n, d_minilm) unit rows, or None when the signal is off.
+    """
+
+    docs: Sequence[Document]
+    mix: np.ndarray
+    use_doc: np.ndarray
+    use_passages: np.ndarray
+    use_offsets: np.ndarray
+    minilm_doc: Optional[np.ndarray]
+
+
+def _embed_passages(
+    encoder: Encoder, docs: Sequence[Document], cache, stats, progress
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pieces = [passages(d.text, encoder.passage_chars) for d in docs]
+    counts = np.array([len(p) for p in pieces], dtype=np.int64)
+    offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    flat = [p for ps in pieces for p in ps]
+    vectors = embed_texts(encoder, flat, cache=cache, stats=stats, progress=progress)
+    # A document's vector is the mean of its passage vectors: its cosine with another
+    # document is then the average of all passage-pair scores, so every passage counts.
+    doc = np.add.reduceat(vectors, offsets[:-1], axis=0) if len(flat) else np.zeros((0, encoder.dim), np.float32)
+    return unit_rows(doc), vectors, offsets
+
+
+def build_index(
+    docs: Sequence[Document],
+    config: EngineConfig,
+    *,
+    cache: Optional[EmbeddingCache] = None,
+    stats: Optional[CacheStats] = None,
+    progress: Optional[Callable[[int], None]] = None,
+) -> SideIndex:
+    """Embeds one side's documents (through the cache) into a SideIndex."""
+    mix = np.array([[d.mix.ko, d.mix.en] for d in docs], dtype=np.float32).reshape(len(docs), 2)
+    use_doc, use_passages, use_offsets = _embed_passages(
+        get_encoder(config.semantic_encoder), docs, cache, stats, progress
+    )
+    minilm_doc = None
+    if config.use_english:
+        minilm_doc, _, _ = _embed_passages(
+            get_encoder(config.english_encoder, config.english_model), docs, cache, stats, progress
+        )
+    return SideIndex(docs, mix, use_doc, use_passages, use_offsets, minilm_doc)
+
+
+def count_passages(docs: Sequence[Document], config: EngineConfig) -> int:
+    """Returns how many texts build_index will embed (for a progress bar's total)."""
+    total = 0
+    encoders = [config.semantic_encoder] + ([config.english_encoder] if config.use_english else [])
+    for name in encoders:
+        chars = 400 if name == "use-multilingual" else 600
+        total += sum(len(passages(d.text, chars)) for d in docs)
+    return total
+
+
+@dataclass(frozen=True)
+class PairScores:
+    """Scores of a list of pairs: every array has shape (n_pairs,); score in [0, 1]."""
+
+    challenge: np.ndarray
+    startup: np.ndarray
+    score: np.ndarray
+    features: Mapping[str, np.ndarray]
+    rule: np.ndarray  # 0 eligible, else a code of matchmaker.eligibility.RULES
+
+
+class Scorer:
+    """Scores (challenge, startup) pairs between two indexed sides.
+
+    Parameters are fixed at construction; `fit` does the work (lexical model, eligibility)
+    and leaves its learned state in attributes ending in `_`.
+    """
+
+    def __init__(self, config: EngineConfig = EngineConfig()):
+        self.config = config.resolved()
+
+    def fit(self, challenges: SideIndex, startups: SideIndex) -> "Scorer":
+        self.challenges_ = challenges
+        self.startups_ = startups
+        vectorizer = TfidfVectorizer(
+            analyzer=self.config.lexical_analyzer,
+            ngram_range=self.config.lexical_ngrams,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        texts = [d.text for d in challenges.docs] + [d.text for d in startups.docs]
+        matrix = vectorizer.fit_transform(texts) if texts else sparse.csr_matrix((0, 0), dtype=np.float32)
+        n_c = len(challenges.docs)
+        self.lexical_c_ = matrix[:n_c].tocsr()
+        self.lexical_s_ = matrix[n_c:].tocsr()
+        self.vectorizer_ = vectorizer
+        self.rules_ = check(self.config.rules, challenges.docs, startups.docs)
+        self.lexical_mean_ = self._typical_lexical()
+        return self
+
+    def _typical_lexical(self, sample: int = 4096) -> float:
+        """Estimates the mean lexical cosine of a same-language pair, which stage 1 uses in place of the exact value."""
+        n_c, n_s = self.lexical_c_.shape[0], self.lexical_s_.shape[0]
+        if n_c == 0 or n_s == 0:
+            return 0.0
+        rng = np.random.default_rng(0)
+        ci = rng.integers(0, n_c, size=min(sample, n_c * n_s))
+        si = rng.integers(0, n_s, size=ci.size)
+        c, s = self.challenges_, self.startups_
+        same = c.mix[ci, 0] * s.mix[si, 0] + c.mix[ci, 1] * s.mix[si, 1]
+        total = float(same.sum())
+        return float((self._lexical(ci, si) * same).sum() / total) if total > 0 else 0.0
+
+    # --- exact scores for given pairs ----------------------------------------------------------
+
+    def _coverage(self, ci: np.ndarray, si: np.ndarray) -> np.ndarray:
+        c, s = self.challenges_, self.startups_
+        out = np.empty(len(ci), dtype=np.float32)
+        order = np.argsort(ci, kind="stable")
+        bounds = np.flatnonzero(np.diff(ci[order])) + 1
+        for group in np.split(order, bounds):
+            if group.size == 0:
+                continue
+            i = ci[group[0]]
+            a = c.use_passages[c.use_offsets[i] : c.use_offsets[i + 1]]
+            starts, ends = s.use_offsets[si[group]], s.use_offsets[si[group] + 1]
+            rows = np.concatenate([np.arange(a0, b0) for a0, b0 in zip(starts, ends)])
+            sims = a @ s.use_passages[rows].T  # (passages of i, passages of all its candidates)
+            seg = np.zeros(len(group), dtype=np.int64)
+            np.cumsum((ends - starts)[:-1], out=seg[1:])
+            best = np.maximum.reduceat(sims, seg, axis=1)  # best startup passage per challenge passage
+            out[group] = best.mean(axis=0)
+        return out
+
+    def _lexical(self, ci: np.ndarray, si: np.ndarray) -> np.ndarray:
+        left = self.lexical_c_[ci]
+        right = self.lexical_s_[si]
+        return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).ravel()
+
+    def features_for(self, ci: np.ndarray, si: np.ndarray) -> dict[str, np.ndarray]:
+        """Returns every signal for the pairs (challenge ci[k], startup si[k]): arrays of shape (n_pairs,)."""
+        c, s = self.challenges_, self.startups_
+        use = np.einsum("ij,ij->i", c.use_doc[ci], s.use_doc[si])
+        english = c.mix[ci, 1] * s.mix[si, 1]
+        same = c.mix[ci, 0] * s.mix[si, 0] + english
+        if c.minilm_doc is not None:
+            minilm = np.einsum("ij,ij->i", c.minilm_doc[ci], s.minilm_doc[si])
+        else:
+            minilm = np.zeros(len(ci), dtype=np.float32)
+        return {
+            "use": use.astype(np.float32),
+            "coverage": self._coverage(ci, si),
+            "minilm": (minilm * english).astype(np.float32),
+            "english": english.astype(np.float32),
+            "lexical": (self._lexical(ci, si) * same).astype(np.float32),
+            "same_language": same.astype(np.float32),
+            # The raw cosines, for explanations.
+            "minilm_raw": minilm.astype(np.float32),
+            "lexical_raw": self._lexical(ci, si),
+        }
+
+    def score_pairs(self, ci: Sequence[int], si: Sequence[int]) -> PairScores:
+        """Scores given pairs exactly: calibrated scores in [0, 1] with their features and rule codes."""
+        ci = np.asarray(ci, dtype=np.int64)
+        si = np.asarray(si, dtype=np.int64)
+        features = self.features_for(ci, si)
+        score = 1.0 / (1.0 + np.exp(-self.config.calibration.logit(features)))
+        return PairScores(ci, si, score.astype(np.float32), features, self.rules_[ci, si])
+
+    def score_all(self) -> np.ndarray:
+        """Scores every pair exactly: (n_challenges, n_startups) float32 in [0, 1]. For small inputs."""
+        n_c, n_s = len(self.challenges_.docs), len(self.startups_.docs)
+        ci, si = np.divmod(np.arange(n_c * n_s), n_s)
+        return self.score_pairs(ci, si).score.reshape(n_c, n_s)
+
+    # --- two-stage candidates for large inputs ---------------------------------------------------
+
+    def _stage1_factors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Left (n_c, d) and right (n_s, d) factors whose product is the stage-1 logit."""
+        w = self.config.calibration.weights
+        c, s = self.challenges_, self.startups_
+        left = [(w.get("use", 0.0) + w.get("coverage", 0.0)) * c.use_doc]
+        right = [s.use_doc]
+        if c.minilm_doc is not None and w.get("minilm", 0.0):
+            left.append(w["minilm"] * c.mix[:, 1:2] * c.minilm_doc)
+            right.append(s.mix[:, 1:2] * s.minilm_doc)
+        # english and same_language are sums of products of per-document shares; the
+        # lexical term is taken at its typical value for a pair in the same language.
+        same = w.get("same_language", 0.0) + w.get("lexical", 0.0) * self.lexical_mean_
+        left.append(np.stack([w.get("english", 0.0) * c.mix[:, 1] + same * c.mix[:, 1],
+                              same * c.mix[:, 0],
+                              np.full(len(c.docs), self.config.calibration.intercept)], axis=1))
+        right.append(np.stack([s.mix[:, 1], s.mix[:, 0], np.ones(len(s.docs))], axis=1))
+        return (np.ascontiguousarray(np.hstack(left), dtype=np.float32),
+                np.ascontiguousarray(np.hstack(right), dtype=np.float32))
+
+    def candidates(self, top_n: int, *, per: str = "challenge", block: int = 20_000) -> PairScores:
+        """Keeps the top_n eligible pairs per challenge (or per startup) and scores them exactly.
+
+        Stage 1 ranks all pairs by one matrix product, block by block so memory stays at
+        (n_queries, block) floats; stage 2 scores the kept pairs exactly. Ties go to the
+        lower index. Returns pairs sorted by query, then best first.
+        """
+        left, right = self._stage1_factors()
+        if per == "startup":
+            left, right = right, left
+        rules = self.rules_ if per == "challenge" else self.rules_.T
+        n_q, n_d = left.shape[0], right.shape[0]
+        k = min(top_n, n_d)
+        best_val = np.full((n_q, 0), -np.inf, dtype=np.float32)
+        best_idx = np.zeros((n_q, 0), dtype=np.int64)
+        for start in range(0, n_d, block):
+            stop = min(start + block, n_d)
+            logits = left @ right[start:stop].T
+            logits[rules[:, start:stop] != ELIGIBLE] = -np.inf
+            vals = np.concatenate([best_val, logits], axis=1)
+            idx = np.concatenate([best_idx, np.broadcast_to(np.arange(start, stop), logits.shape)], axis=1)
+            if vals.shape[1] > k:
+                part = np.argpartition(-vals, k - 1, axis=1)[:, :k]
+                vals = np.take_along_axis(vals, part, axis=1)
+                idx = np.take_along_axis(idx, part, axis=1)
+            best_val, best_idx = vals, idx
+        q = np.repeat(np.arange(n_q), best_idx.shape[1])
+        d = best_idx.ravel()
+        keep = np.isfinite(best_val.ravel())
+        q, d = q[keep], d[keep]
+        ci, si = (q, d) if per == "challenge" else (d, q)
+        pairs = self.score_pairs(ci, si)
+        query = pairs.challenge if per == "challenge" else pairs.startup
+        other = pairs.startup if per == "challenge" else pairs.challenge
+        order = np.lexsort((other, -pairs.score, query))
+        return PairScores(
+            pairs.challenge[order], pairs.startup[order], pairs.score[order],
+            {name: values[order] for name, values in pairs.features.items()}, pairs.rule[order],
+        )
