@@ -11,7 +11,7 @@ A pair's score is a logistic model over its signals (see `Calibration`):
   passages, averaged; a long profile whose fitting part comes last still scores;
 - minilm: cosine of all-MiniLM-L6-v2 vectors, weighted by `english`, the product of the
   two documents' English word shares, so it speaks only where both sides are English;
-- lexical: TF-IDF cosine of character n-grams, weighted by `same_language`, the chance
+- lexical: TF-IDF cosine of word stems (Korean particles stripped), weighted by `same_language`, the chance
   that a word drawn from each document is in the same language. A cross-language pair
   has a weight near 0, so the lexical signal can neither lift nor drag it.
 
@@ -34,13 +34,13 @@ from typing import Callable, Mapping, Optional, Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer
 
 from matchmaker.cache import CacheStats, EmbeddingCache, embed_texts
 from matchmaker.documents import Document
 from matchmaker.eligibility import ELIGIBLE, EligibilityRules, check
 from matchmaker.encoders import Encoder, get_encoder, unit_rows
-from matchmaker.text import passages
+from matchmaker.text import passages, terms
 
 FEATURES = ("use", "coverage", "minilm", "english", "lexical", "same_language")
 
@@ -116,8 +116,7 @@ class EngineConfig:
     english_encoder: str = "minilm"
     english_model: Optional[str] = None
     use_english: bool = True
-    lexical_analyzer: str = "char_wb"
-    lexical_ngrams: tuple[int, int] = (2, 4)
+    lexical_analyzer: str = "terms"
     calibration: Optional[Calibration] = None
     bands: Optional[Bands] = None
     rules: EligibilityRules = field(default_factory=lambda: EligibilityRules(require_field_interest=False))
@@ -136,7 +135,7 @@ class EngineConfig:
             "semantic_encoder": config.semantic_encoder,
             "english_encoder": config.english_encoder if config.use_english else None,
             "english_model": config.english_model,
-            "lexical": {"analyzer": config.lexical_analyzer, "ngrams": list(config.lexical_ngrams)},
+            "lexical": {"analyzer": config.lexical_analyzer},
             "calibration": config.calibration.as_dict(),
             "bands": {"strong": config.bands.strong, "possible": config.bands.possible},
         }
@@ -148,7 +147,9 @@ class SideIndex:
 
     mix: (n, 2) float32 [Korean share, English share]; use_doc: (n, d_use) unit rows;
     use_passages: (p, d_use) unit rows with use_offsets (n + 1,) delimiting each document's
-    passages; minilm_doc: (n, d_minilm) unit rows, or None when the signal is off.
+    passages; minilm_doc: (n, d_minilm) unit rows, or None when the signal is off;
+    term_counts: (n, LEXICAL_FEATURES) sparse raw counts of hashed terms, which the
+    scorer weights by IDF over whatever it is fitted on.
     """
 
     docs: Sequence[Document]
@@ -157,6 +158,7 @@ class SideIndex:
     use_passages: np.ndarray
     use_offsets: np.ndarray
     minilm_doc: Optional[np.ndarray]
+    term_counts: sparse.csr_matrix
 
 
 def _embed_passages(
@@ -192,7 +194,38 @@ def build_index(
         minilm_doc, _, _ = _embed_passages(
             get_encoder(config.english_encoder, config.english_model), docs, cache, stats, progress
         )
-    return SideIndex(docs, mix, use_doc, use_passages, use_offsets, minilm_doc)
+    return SideIndex(docs, mix, use_doc, use_passages, use_offsets, minilm_doc, count_terms(docs, config))
+
+
+LEXICAL_FEATURES = 2**20
+LEXICAL_ANALYZERS: dict[str, dict] = {
+    # Word stems: as good as character n-grams on the calibration set, with a twelfth of the entries.
+    "terms": {"analyzer": terms},
+    "char": {"analyzer": "char_wb", "ngram_range": (2, 4)},
+}
+
+
+def count_terms(docs: Sequence[Document], config: EngineConfig) -> sparse.csr_matrix:
+    """Counts each document's terms into hashed columns: (n, LEXICAL_FEATURES) float32, stateless per document."""
+    try:
+        options = LEXICAL_ANALYZERS[config.lexical_analyzer]
+    except KeyError:
+        raise ValueError(f"unknown lexical analyzer '{config.lexical_analyzer}'; known: {', '.join(LEXICAL_ANALYZERS)}") from None
+    hasher = HashingVectorizer(n_features=LEXICAL_FEATURES, alternate_sign=False, norm=None, dtype=np.float32, **options)
+    return hasher.transform([d.text for d in docs]).tocsr()
+
+
+def tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Weights counts by sublinear TF and smoothed IDF over these rows, then scales rows to unit length."""
+    n = counts.shape[0]
+    counts = counts.tocsr(copy=True)
+    counts.sum_duplicates()
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+    counts.data = (1 + np.log(counts.data)) * idf[counts.indices]
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    return sparse.diags((1 / norms).astype(np.float32)) @ counts
 
 
 def count_passages(docs: Sequence[Document], config: EngineConfig) -> int:
@@ -229,54 +262,56 @@ class Scorer:
     def fit(self, challenges: SideIndex, startups: SideIndex) -> "Scorer":
         self.challenges_ = challenges
         self.startups_ = startups
-        vectorizer = TfidfVectorizer(
-            analyzer=self.config.lexical_analyzer,
-            ngram_range=self.config.lexical_ngrams,
-            sublinear_tf=True,
-            dtype=np.float32,
-        )
-        texts = [d.text for d in challenges.docs] + [d.text for d in startups.docs]
-        matrix = vectorizer.fit_transform(texts) if texts else sparse.csr_matrix((0, 0), dtype=np.float32)
+        matrix = tfidf(sparse.vstack([challenges.term_counts, startups.term_counts], format="csr"))
         n_c = len(challenges.docs)
         self.lexical_c_ = matrix[:n_c].tocsr()
         self.lexical_s_ = matrix[n_c:].tocsr()
-        self.vectorizer_ = vectorizer
         self.rules_ = check(self.config.rules, challenges.docs, startups.docs)
-        self.lexical_mean_ = self._typical_lexical()
+        self.lexical_mean_, self.minilm_mean_ = self._typical_values()
         return self
 
-    def _typical_lexical(self, sample: int = 4096) -> float:
-        """Estimates the mean lexical cosine of a same-language pair, which stage 1 uses in place of the exact value."""
-        n_c, n_s = self.lexical_c_.shape[0], self.lexical_s_.shape[0]
+    def _typical_values(self, sample: int = 4096) -> tuple[float, float]:
+        """Estimates the mean lexical cosine of a same-language pair and the mean English-model
+        cosine of an English pair, which stage 1 uses in place of the exact values."""
+        n_c, n_s = len(self.challenges_.docs), len(self.startups_.docs)
         if n_c == 0 or n_s == 0:
-            return 0.0
+            return 0.0, 0.0
         rng = np.random.default_rng(0)
         ci = rng.integers(0, n_c, size=min(sample, n_c * n_s))
         si = rng.integers(0, n_s, size=ci.size)
         c, s = self.challenges_, self.startups_
-        same = c.mix[ci, 0] * s.mix[si, 0] + c.mix[ci, 1] * s.mix[si, 1]
-        total = float(same.sum())
-        return float((self._lexical(ci, si) * same).sum() / total) if total > 0 else 0.0
+        english = c.mix[ci, 1] * s.mix[si, 1]
+        same = c.mix[ci, 0] * s.mix[si, 0] + english
+        lexical = float((self._lexical(ci, si) * same).sum() / same.sum()) if same.sum() > 0 else 0.0
+        minilm = 0.0
+        if c.minilm_doc is not None and english.sum() > 0:
+            cosines = np.einsum("ij,ij->i", c.minilm_doc[ci], s.minilm_doc[si])
+            minilm = float((cosines * english).sum() / english.sum())
+        return lexical, minilm
 
     # --- exact scores for given pairs ----------------------------------------------------------
 
-    def _coverage(self, ci: np.ndarray, si: np.ndarray) -> np.ndarray:
+    def _coverage(self, ci: np.ndarray, si: np.ndarray, use: np.ndarray) -> np.ndarray:
+        """For each pair: the mean over challenge passages of the best startup passage (cosine)."""
         c, s = self.challenges_, self.startups_
-        out = np.empty(len(ci), dtype=np.float32)
-        order = np.argsort(ci, kind="stable")
+        c_len = np.diff(c.use_offsets)[ci]
+        s_len = np.diff(s.use_offsets)[si]
+        # With one passage on each side, coverage is the document cosine itself.
+        out = use.astype(np.float32, copy=True)
+        multi = np.flatnonzero((c_len > 1) | (s_len > 1))
+        if multi.size == 0:
+            return out
+        order = multi[np.argsort(ci[multi], kind="stable")]
         bounds = np.flatnonzero(np.diff(ci[order])) + 1
         for group in np.split(order, bounds):
-            if group.size == 0:
-                continue
             i = ci[group[0]]
             a = c.use_passages[c.use_offsets[i] : c.use_offsets[i + 1]]
-            starts, ends = s.use_offsets[si[group]], s.use_offsets[si[group] + 1]
-            rows = np.concatenate([np.arange(a0, b0) for a0, b0 in zip(starts, ends)])
-            sims = a @ s.use_passages[rows].T  # (passages of i, passages of all its candidates)
+            starts, lengths = s.use_offsets[si[group]], s_len[group]
             seg = np.zeros(len(group), dtype=np.int64)
-            np.cumsum((ends - starts)[:-1], out=seg[1:])
-            best = np.maximum.reduceat(sims, seg, axis=1)  # best startup passage per challenge passage
-            out[group] = best.mean(axis=0)
+            np.cumsum(lengths[:-1], out=seg[1:])
+            rows = np.arange(lengths.sum()) - np.repeat(seg, lengths) + np.repeat(starts, lengths)
+            sims = a @ s.use_passages[rows].T  # (passages of i, passages of all its candidates)
+            out[group] = np.maximum.reduceat(sims, seg, axis=1).mean(axis=0)
         return out
 
     def _lexical(self, ci: np.ndarray, si: np.ndarray) -> np.ndarray:
@@ -294,16 +329,17 @@ class Scorer:
             minilm = np.einsum("ij,ij->i", c.minilm_doc[ci], s.minilm_doc[si])
         else:
             minilm = np.zeros(len(ci), dtype=np.float32)
+        lexical = self._lexical(ci, si)
         return {
             "use": use.astype(np.float32),
-            "coverage": self._coverage(ci, si),
+            "coverage": self._coverage(ci, si, use),
             "minilm": (minilm * english).astype(np.float32),
             "english": english.astype(np.float32),
-            "lexical": (self._lexical(ci, si) * same).astype(np.float32),
+            "lexical": (lexical * same).astype(np.float32),
             "same_language": same.astype(np.float32),
             # The raw cosines, for explanations.
             "minilm_raw": minilm.astype(np.float32),
-            "lexical_raw": self._lexical(ci, si),
+            "lexical_raw": lexical,
         }
 
     def score_pairs(self, ci: Sequence[int], si: Sequence[int]) -> PairScores:
@@ -323,50 +359,55 @@ class Scorer:
     # --- two-stage candidates for large inputs ---------------------------------------------------
 
     def _stage1_factors(self) -> tuple[np.ndarray, np.ndarray]:
-        """Left (n_c, d) and right (n_s, d) factors whose product is the stage-1 logit."""
+        """Left (n_c, d) and right (n_s, d) factors whose product is the stage-1 logit.
+
+        Stage 1 keeps the semantic signal (coverage taken equal to it), the language terms,
+        and the lexical term at its typical same-language value; the English model only
+        enters in stage 2, which keeps this product the size of a plain 512-wide one.
+        """
         w = self.config.calibration.weights
         c, s = self.challenges_, self.startups_
-        left = [(w.get("use", 0.0) + w.get("coverage", 0.0)) * c.use_doc]
-        right = [s.use_doc]
-        if c.minilm_doc is not None and w.get("minilm", 0.0):
-            left.append(w["minilm"] * c.mix[:, 1:2] * c.minilm_doc)
-            right.append(s.mix[:, 1:2] * s.minilm_doc)
-        # english and same_language are sums of products of per-document shares; the
-        # lexical term is taken at its typical value for a pair in the same language.
         same = w.get("same_language", 0.0) + w.get("lexical", 0.0) * self.lexical_mean_
-        left.append(np.stack([w.get("english", 0.0) * c.mix[:, 1] + same * c.mix[:, 1],
-                              same * c.mix[:, 0],
-                              np.full(len(c.docs), self.config.calibration.intercept)], axis=1))
-        right.append(np.stack([s.mix[:, 1], s.mix[:, 0], np.ones(len(s.docs))], axis=1))
-        return (np.ascontiguousarray(np.hstack(left), dtype=np.float32),
-                np.ascontiguousarray(np.hstack(right), dtype=np.float32))
+        english = w.get("english", 0.0) + w.get("minilm", 0.0) * self.minilm_mean_
+        left = np.hstack([
+            (w.get("use", 0.0) + w.get("coverage", 0.0)) * c.use_doc,
+            np.stack([english * c.mix[:, 1] + same * c.mix[:, 1], same * c.mix[:, 0],
+                      np.full(len(c.docs), self.config.calibration.intercept)], axis=1),
+        ])
+        right = np.hstack([s.use_doc, np.stack([s.mix[:, 1], s.mix[:, 0], np.ones(len(s.docs))], axis=1)])
+        return np.ascontiguousarray(left, dtype=np.float32), np.ascontiguousarray(right, dtype=np.float32)
 
     def candidates(self, top_n: int, *, per: str = "challenge", block: int = 20_000) -> PairScores:
         """Keeps the top_n eligible pairs per challenge (or per startup) and scores them exactly.
 
         Stage 1 ranks all pairs by one matrix product, block by block so memory stays at
-        (n_queries, block) floats; stage 2 scores the kept pairs exactly. Ties go to the
-        lower index. Returns pairs sorted by query, then best first.
+        (n_queries, block) floats; stage 2 scores the kept pairs exactly. Returns pairs
+        sorted by query, then best first (ties to the lower index).
         """
+        import torch  # loaded already wherever the English model is; topk is far faster than argpartition
+
         left, right = self._stage1_factors()
         if per == "startup":
             left, right = right, left
         rules = self.rules_ if per == "challenge" else self.rules_.T
+        any_filtered = bool(rules.any())
         n_q, n_d = left.shape[0], right.shape[0]
         k = min(top_n, n_d)
-        best_val = np.full((n_q, 0), -np.inf, dtype=np.float32)
-        best_idx = np.zeros((n_q, 0), dtype=np.int64)
+        best_val = torch.full((n_q, 0), -np.inf)
+        best_idx = torch.zeros((n_q, 0), dtype=torch.int64)
         for start in range(0, n_d, block):
             stop = min(start + block, n_d)
             logits = left @ right[start:stop].T
-            logits[rules[:, start:stop] != ELIGIBLE] = -np.inf
-            vals = np.concatenate([best_val, logits], axis=1)
-            idx = np.concatenate([best_idx, np.broadcast_to(np.arange(start, stop), logits.shape)], axis=1)
+            if any_filtered:
+                np.copyto(logits, -np.inf, where=rules[:, start:stop] != ELIGIBLE)
+            vals, idx = torch.from_numpy(logits).topk(min(k, stop - start), dim=1)
+            vals = torch.cat([best_val, vals], dim=1)
+            idx = torch.cat([best_idx, idx + start], dim=1)
             if vals.shape[1] > k:
-                part = np.argpartition(-vals, k - 1, axis=1)[:, :k]
-                vals = np.take_along_axis(vals, part, axis=1)
-                idx = np.take_along_axis(idx, part, axis=1)
+                vals, pick = vals.topk(k, dim=1)
+                idx = idx.gather(1, pick)
             best_val, best_idx = vals, idx
+        best_val, best_idx = best_val.numpy(), best_idx.numpy()
         q = np.repeat(np.arange(n_q), best_idx.shape[1])
         d = best_idx.ravel()
         keep = np.isfinite(best_val.ravel())

@@ -133,13 +133,17 @@ _KO_STOPWORDS = frozenset(
 )
 
 
+# The shortest stem of two or more characters followed by one of the suffixes, so the
+# longest suffix is the one removed ("모델을" -> "모델", "NPU에서" -> "npu").
+_KO_SUFFIX = re.compile(r"^(.{2,}?)(?:" + "|".join(map(re.escape, _KO_SUFFIXES)) + r")$")
+
+
 def _stem(word: str) -> str:
     word = word.lower()
     if _HANGUL_WORD.search(word):
-        for suffix in _KO_SUFFIXES:
-            # "NPU에서" -> "npu": the stem may be Latin letters with a Korean particle attached.
-            if word.endswith(suffix) and len(word) - len(suffix) >= 2:
-                return word[: -len(suffix)]
+        match = _KO_SUFFIX.match(word)
+        if match:
+            return match.group(1)
     return word
 
 
