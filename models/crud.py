@@ -5,18 +5,31 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models.enums import ROLE_ORGANIZATION_KIND
+from models.enums import (
+    PROPOSAL_TRANSITIONS,
+    ROLE_ORGANIZATION_KIND,
+    ChallengeStatus,
+    OrganizationKind,
+    ProposalStatus,
+    Role,
+    RoundStatus,
+    RunStatus,
+)
+from models.types import utcnow
 from models.schema import (
     Challenge,
     ChallengeCreate,
+    ChallengeUpdate,
     Event,
     Interest,
     InterestCreate,
+    MatchRun,
     Field,
     FieldCreate,
     Organization,
@@ -25,11 +38,14 @@ from models.schema import (
     Programme,
     ProgrammeCreate,
     ProgrammeSponsor,
+    Proposal,
     Round,
     RoundCreate,
     RoundField,
+    RoundUpdate,
     StartupProfile,
     StartupProfileCreate,
+    StartupProfileUpdate,
     User,
     UserCreate,
 )
@@ -247,6 +263,8 @@ def add_interest(*, session: Session, startup_id: int, interest_in: InterestCrea
     challenge = session.get(Challenge, interest_in.challenge_id)
     if challenge is None:
         raise NotFound(f"challenge {interest_in.challenge_id} does not exist")
+    if challenge.status != ChallengeStatus.open:
+        raise DataError(f"challenge {challenge.code} is not open for interest")
     interest = Interest.model_validate(interest_in, update={"startup_id": startup_id})
     try:
         with session.begin_nested():
@@ -266,3 +284,310 @@ def record_event(
     event = Event(entity=entity, entity_id=entity_id, action=action, actor_id=actor_id, data=data or {})
     session.add(event)
     return event
+
+
+# --- versioned edits -------------------------------------------------------------------------
+
+
+class Conflict(DataError):
+    """Someone saved a newer version first; the caller keeps its text and shows the difference."""
+
+
+def _versioned_update(*, session: Session, row, expected_version: int, changes: dict) -> None:
+    """Writes changes only if the row is still at expected_version, and bumps the version.
+
+    One UPDATE ... WHERE version = expected, so two people saving the same version at the
+    same time cannot both win; the loser gets Conflict and nothing of theirs is written.
+    """
+    table = type(row)
+    if expected_version != row.version:
+        raise Conflict(f"this {table.__name__.lower()} was changed by someone else (version {row.version}, yours {expected_version})")
+    changes = {**changes, "version": expected_version + 1, "updated_at": utcnow()}
+    result = session.execute(
+        update(table).where(table.id == row.id, table.version == expected_version).values(**changes)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise Conflict(f"this {table.__name__.lower()} was changed by someone else while you were saving")
+    session.refresh(row)
+
+
+CHALLENGE_STATUS_MOVES = {
+    ChallengeStatus.draft: {ChallengeStatus.open, ChallengeStatus.closed},
+    ChallengeStatus.open: {ChallengeStatus.closed},
+    ChallengeStatus.closed: {ChallengeStatus.open},
+}
+
+
+def update_challenge(
+    *, session: Session, challenge: Challenge, challenge_in: ChallengeUpdate, expected_version: int, actor_id: Optional[int]
+) -> Challenge:
+    """Edits a challenge if nobody saved a newer version; status moves draft -> open -> closed (and may reopen)."""
+    changes = challenge_in.model_dump(exclude_unset=True)
+    if "status" in changes and changes["status"] != challenge.status:
+        if changes["status"] not in CHALLENGE_STATUS_MOVES[challenge.status]:
+            raise DataError(f"a {challenge.status.value} challenge cannot become {changes['status'].value}")
+    if "field_id" in changes and changes["field_id"] != challenge.field_id:
+        field = session.get(Field, changes["field_id"])
+        if field is None or session.get(ProgrammeSponsor, (field.programme_id, challenge.sponsor_id)) is None:
+            raise DataError("the challenge can only move to a field of a programme its sponsor takes part in")
+    changed = {k: v for k, v in changes.items() if getattr(challenge, k) != v}
+    if not changed:
+        if expected_version != challenge.version:
+            raise Conflict(f"this challenge was changed by someone else (version {challenge.version}, yours {expected_version})")
+        return challenge
+    _versioned_update(session=session, row=challenge, expected_version=expected_version, changes=changed)
+    record_event(session=session, entity="challenge", entity_id=challenge.id, action="updated", actor_id=actor_id,
+                 data={"fields": sorted(changed), "version": challenge.version})
+    return challenge
+
+
+def update_profile(
+    *, session: Session, profile: StartupProfile, profile_in: StartupProfileUpdate, expected_version: int,
+    actor_id: Optional[int],
+) -> StartupProfile:
+    """Edits a startup profile (and its fields of interest) if nobody saved a newer version."""
+    changes = profile_in.model_dump(exclude_unset=True)
+    field_ids = changes.pop("field_ids", None)
+    changed = {k: v for k, v in changes.items() if getattr(profile, k) != v}
+    fields_changed = field_ids is not None and set(field_ids) != {f.id for f in profile.fields}
+    if not changed and not fields_changed:
+        if expected_version != profile.version:
+            raise Conflict(f"this profile was changed by someone else (version {profile.version}, yours {expected_version})")
+        return profile
+    _versioned_update(session=session, row=profile, expected_version=expected_version, changes=changed)
+    if fields_changed:
+        set_profile_fields(session=session, profile=profile, field_ids=field_ids)
+    record_event(session=session, entity="profile", entity_id=profile.id, action="updated", actor_id=actor_id,
+                 data={"fields": sorted(changed) + (["field_ids"] if fields_changed else []), "version": profile.version})
+    return profile
+
+
+def update_round(
+    *, session: Session, round_: Round, round_in: RoundUpdate, expected_version: int, actor_id: Optional[int]
+) -> Round:
+    """Edits a round that has not matched yet, if nobody saved a newer version."""
+    if round_.status not in (RoundStatus.draft, RoundStatus.scheduled):
+        raise DataError(f"a {round_.status.value} round can no longer be edited")
+    changes = round_in.model_dump(exclude_unset=True)
+    field_ids = changes.pop("field_ids", None)
+    merged = {name: changes.get(name, getattr(round_, name)) for name in ("opens_at", "closes_at", "match_at")}
+    if not merged["opens_at"] < merged["closes_at"] or not merged["opens_at"] <= merged["match_at"] <= merged["closes_at"]:
+        raise DataError("the round must open before it matches and match before it closes")
+    if field_ids is not None:
+        foreign = set(field_ids) - {f.id for f in round_.programme.fields}
+        if foreign:
+            raise DataError(f"fields {sorted(foreign)} are not in this round's programme")
+    changed = {k: v for k, v in changes.items() if getattr(round_, k) != v}
+    _versioned_update(session=session, row=round_, expected_version=expected_version, changes=changed)
+    if field_ids is not None:
+        for link in session.exec(select(RoundField).where(RoundField.round_id == round_.id)):
+            session.delete(link)
+        session.flush()
+        for field_id in sorted(set(field_ids) or {f.id for f in round_.programme.fields}):
+            session.add(RoundField(round_id=round_.id, field_id=field_id))
+        session.flush()
+        session.refresh(round_, ["fields"])
+    record_event(session=session, entity="round", entity_id=round_.id, action="updated", actor_id=actor_id,
+                 data={"fields": sorted(changed) + (["field_ids"] if field_ids is not None else [])})
+    return round_
+
+
+ROUND_STATUS_MOVES = {
+    RoundStatus.draft: {RoundStatus.scheduled},
+    RoundStatus.scheduled: {RoundStatus.draft, RoundStatus.matched},
+    RoundStatus.matched: {RoundStatus.closed},
+    RoundStatus.closed: {RoundStatus.selected},
+    RoundStatus.selected: set(),
+}
+
+
+def set_round_status(*, session: Session, round_: Round, status: RoundStatus, actor_id: Optional[int]) -> Round:
+    """Moves a round along draft -> scheduled -> matched -> closed -> selected (scheduled may go back to draft)."""
+    if status == round_.status:
+        return round_
+    if status not in ROUND_STATUS_MOVES[round_.status]:
+        raise DataError(f"a {round_.status.value} round cannot become {status.value}")
+    before = round_.status
+    _versioned_update(session=session, row=round_, expected_version=round_.version, changes={"status": status})
+    record_event(session=session, entity="round", entity_id=round_.id, action=f"status.{status.value}",
+                 actor_id=actor_id, data={"from": before.value, "to": status.value})
+    return round_
+
+
+# --- sign-up ---------------------------------------------------------------------------------
+
+
+def _unique_slug(*, session: Session, name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "startup"
+    slug, n = base, 1
+    while get_organization_by_slug(session=session, slug=slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def signup_startup(
+    *, session: Session, email: str, password: str, display_name: str, name_ko: str, name_en: str, locale: str = "ko"
+) -> User:
+    """Creates a startup organization and its first user; the profile comes when the user first saves it."""
+    if get_user_by_email(session=session, email=email):
+        raise DataError(f"a user with e-mail {email.strip().lower()} exists already")
+    organization = create_organization(
+        session=session,
+        organization_in=OrganizationCreate(
+            slug=_unique_slug(session=session, name=name_en), kind=OrganizationKind.startup, name_ko=name_ko, name_en=name_en
+        ),
+    )
+    user = create_user(
+        session=session,
+        user_in=UserCreate(email=email, password=password, role=Role.startup, display_name=display_name,
+                           organization_id=organization.id, locale=locale),
+    )
+    record_event(session=session, entity="user", entity_id=user.id, action="signed_up", actor_id=user.id)
+    return user
+
+
+# --- interests -------------------------------------------------------------------------------
+
+
+def list_interests(*, session: Session, startup_id: int) -> list[Interest]:
+    """Lists a startup's interests, first choice first."""
+    return list(session.exec(
+        select(Interest).where(Interest.startup_id == startup_id)
+        .options(selectinload(Interest.challenge)).order_by(Interest.rank, Interest.id)
+    ))
+
+
+def remove_interest(*, session: Session, startup_id: int, challenge_id: int) -> None:
+    """Withdraws a startup's interest in a challenge and closes the gap in its ranks."""
+    interest = session.exec(
+        select(Interest).where(Interest.startup_id == startup_id, Interest.challenge_id == challenge_id)
+    ).first()
+    if interest is None:
+        raise NotFound("no interest in that challenge")
+    session.delete(interest)
+    session.flush()
+    for rank, other in enumerate(list_interests(session=session, startup_id=startup_id), start=1):
+        other.rank = rank
+    session.flush()
+
+
+def reorder_interests(*, session: Session, startup_id: int, challenge_ids: list[int]) -> list[Interest]:
+    """Sets the order of a startup's interests: challenge_ids lists every one of them, first choice first."""
+    interests = {i.challenge_id: i for i in list_interests(session=session, startup_id=startup_id)}
+    if sorted(challenge_ids) != sorted(interests) or len(set(challenge_ids)) != len(challenge_ids):
+        raise DataError("the new order must list each of your interests exactly once")
+    for rank, challenge_id in enumerate(challenge_ids, start=1):
+        interests[challenge_id].rank = rank
+    session.flush()
+    return [interests[c] for c in challenge_ids]
+
+
+def next_interest_rank(*, session: Session, startup_id: int) -> int:
+    """Returns the rank a new interest gets: after the existing ones."""
+    current = session.exec(select(func.max(Interest.rank)).where(Interest.startup_id == startup_id)).one()
+    return (current or 0) + 1
+
+
+# --- proposals and decisions -----------------------------------------------------------------
+
+
+def latest_run_for_challenge(*, session: Session, challenge_id: int) -> Optional[MatchRun]:
+    """Returns the newest successful run that proposed startups for the challenge."""
+    return session.exec(
+        select(MatchRun)
+        .join(Proposal, Proposal.run_id == MatchRun.id)
+        .where(Proposal.challenge_id == challenge_id, MatchRun.status == RunStatus.succeeded)
+        .order_by(MatchRun.finished_at.desc(), MatchRun.id.desc())
+        .limit(1)
+    ).first()
+
+
+def proposals_for_challenge(*, session: Session, challenge_id: int) -> list[Proposal]:
+    """Lists the proposals of the challenge's latest successful run, best rank first, startups loaded."""
+    run = latest_run_for_challenge(session=session, challenge_id=challenge_id)
+    if run is None:
+        return []
+    return list(session.exec(
+        select(Proposal)
+        .where(Proposal.run_id == run.id, Proposal.challenge_id == challenge_id)
+        .options(selectinload(Proposal.startup).selectinload(StartupProfile.organization))
+        .order_by(Proposal.rank, Proposal.id)
+    ))
+
+
+def proposals_for_startup(*, session: Session, startup_id: int) -> list[Proposal]:
+    """Lists a startup's proposals from the latest successful run of each challenge, newest first."""
+    rows = session.exec(
+        select(Proposal)
+        .join(MatchRun, Proposal.run_id == MatchRun.id)
+        .where(Proposal.startup_id == startup_id, MatchRun.status == RunStatus.succeeded)
+        .options(selectinload(Proposal.challenge).selectinload(Challenge.field).selectinload(Field.programme))
+        .order_by(MatchRun.finished_at.desc(), MatchRun.id.desc(), Proposal.rank)
+    ).all()
+    latest: dict[int, Proposal] = {}
+    for proposal in rows:
+        latest.setdefault(proposal.challenge_id, proposal)
+    return list(latest.values())
+
+
+def decide_proposal(
+    *, session: Session, proposal: Proposal, status: ProposalStatus, actor_id: Optional[int], reason: Optional[str] = None
+) -> Proposal:
+    """Moves a proposal to a new status along PROPOSAL_TRANSITIONS and writes the audit event.
+
+    Rejecting needs a reason. A shortlisted proposal gets the next shortlist rank of its
+    challenge in that run. The status is updated with a conditional UPDATE, so two
+    reviewers deciding at once cannot both move it: the second gets Conflict.
+    """
+    before = proposal.status
+    if status not in PROPOSAL_TRANSITIONS[before]:
+        raise DataError(f"a {before.value} proposal cannot become {status.value}")
+    reason = (reason or "").strip() or None
+    if status == ProposalStatus.rejected and not reason:
+        raise DataError("say why the startup is rejected")
+    if reason is not None and len(reason) > 2000:
+        raise DataError("the reason is longer than 2000 characters")
+    changes: dict = {"status": status, "status_changed_at": utcnow()}
+    if reason is not None:
+        changes["reason"] = reason
+    if status == ProposalStatus.shortlisted:
+        top = session.exec(
+            select(func.max(Proposal.shortlist_rank)).where(
+                Proposal.run_id == proposal.run_id, Proposal.challenge_id == proposal.challenge_id
+            )
+        ).one()
+        changes["shortlist_rank"] = (top or 0) + 1
+    result = session.execute(
+        update(Proposal).where(Proposal.id == proposal.id, Proposal.status == before).values(**changes)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise Conflict("someone else decided on this proposal first")
+    session.refresh(proposal)
+    record_event(session=session, entity="proposal", entity_id=proposal.id, action=f"status.{status.value}",
+                 actor_id=actor_id, data={"from": before.value, "to": status.value, "reason": reason})
+    return proposal
+
+
+def reorder_shortlist(*, session: Session, proposals: list[Proposal], actor_id: Optional[int]) -> None:
+    """Sets the sponsor's order of preference over shortlisted proposals of one challenge and run, first = 1."""
+    if not proposals:
+        return
+    keys = {(p.run_id, p.challenge_id) for p in proposals}
+    if len(keys) != 1:
+        raise DataError("a shortlist order covers one challenge of one run")
+    run_id, challenge_id = keys.pop()
+    listed = {p.id for p in proposals}
+    shortlisted = set(session.exec(
+        select(Proposal.id).where(Proposal.run_id == run_id, Proposal.challenge_id == challenge_id,
+                                  Proposal.shortlist_rank.is_not(None))
+    ))
+    if listed != shortlisted:
+        raise DataError("the new order must list every shortlisted startup exactly once")
+    for rank, proposal in enumerate(proposals, start=1):
+        proposal.shortlist_rank = rank
+    session.flush()
+    record_event(session=session, entity="challenge", entity_id=challenge_id, action="shortlist.reordered",
+                 actor_id=actor_id, data={"run_id": run_id, "order": [p.id for p in proposals]})

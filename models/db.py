@@ -39,7 +39,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock at the start. A deferred transaction that read first
+    # cannot upgrade to a write once another writer has committed (SQLite answers "database
+    # is locked" at once, without waiting); taking the lock up front makes writers queue
+    # behind the busy timeout instead. SQLite has one writer at a time either way.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:

@@ -455,6 +455,20 @@ class RoundCreate(RoundBase):
     status: RoundStatus = RoundStatus.draft
 
 
+class RoundUpdate(SQLModel):
+    name_ko: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
+    name_en: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
+    opens_at: Optional[datetime] = None
+    closes_at: Optional[datetime] = None
+    match_at: Optional[datetime] = None
+    proposals_per_challenge: Optional[int] = sm.Field(default=None, ge=1, le=100)
+    challenges_per_startup: Optional[int] = sm.Field(default=None, ge=1, le=50)
+    min_score: Optional[float] = sm.Field(default=None, ge=0.0, le=1.0)
+    solver: Optional[str] = sm.Field(default=None, max_length=40)
+    params: Optional[dict] = None
+    field_ids: Optional[list[int]] = sm.Field(default=None, max_length=100)
+
+
 class Round(RoundBase, table=True):
     """A match round of a programme: which fields, when it opens, matches and closes, its parameters."""
 
