@@ -13,7 +13,9 @@ from models.enums import (
     Stage,
 )
 from models.schema import (
+    ApiToken,
     Challenge,
+    Embedding,
     Event,
     Field,
     Interest,
@@ -31,7 +33,9 @@ from models.schema import (
 )
 
 __all__ = [
+    "ApiToken",
     "Challenge",
+    "Embedding",
     "ChallengeStatus",
     "Event",
     "Field",

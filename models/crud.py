@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+from datetime import datetime
 from typing import Iterable, Optional
 
 from sqlalchemy import func, update
@@ -23,6 +26,7 @@ from models.enums import (
 )
 from models.types import utcnow
 from models.schema import (
+    ApiToken,
     Challenge,
     ChallengeCreate,
     ChallengeUpdate,
@@ -591,3 +595,63 @@ def reorder_shortlist(*, session: Session, proposals: list[Proposal], actor_id: 
     session.flush()
     record_event(session=session, entity="challenge", entity_id=challenge_id, action="shortlist.reordered",
                  actor_id=actor_id, data={"run_id": run_id, "order": [p.id for p in proposals]})
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "mmk_"
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_api_token(
+    *, session: Session, user_id: int, name: str, expires_at: Optional[datetime] = None
+) -> tuple[ApiToken, str]:
+    """Issues a token for a user; returns the row and the token text, which is never stored and shown once."""
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise DataError("a token needs a name of 1 to 100 characters")
+    if expires_at is not None and expires_at <= utcnow():
+        raise DataError("the expiry must lie in the future")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user_id, name=name, token_hash=_token_digest(token), prefix=token[:12], expires_at=expires_at)
+    session.add(row)
+    session.flush()
+    record_event(session=session, entity="api_token", entity_id=row.id, action="created", actor_id=user_id)
+    return row, token
+
+
+def user_for_token(*, session: Session, token: str) -> Optional[User]:
+    """Returns the active user a live token belongs to (and notes its use), or None."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))).first()
+    now = utcnow()
+    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    if not row.user.is_active:
+        return None
+    # Writing on every request would make reads contend for the write lock; a minute is precise enough.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+        session.flush()
+    return row.user
+
+
+def list_api_tokens(*, session: Session, user_id: int) -> list[ApiToken]:
+    """Lists a user's tokens, newest first (revoked ones included, for the record)."""
+    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())))
+
+
+def revoke_api_token(*, session: Session, token_id: int, user_id: int) -> ApiToken:
+    """Revokes one of the user's tokens; it stops working at once."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound("no such token")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+        record_event(session=session, entity="api_token", entity_id=row.id, action="revoked", actor_id=user_id)
+    return row

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import sqlmodel as sm
 from pydantic import EmailStr, field_validator, model_validator
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, ForeignKey, Integer, MetaData, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, LargeBinary, MetaData, Text, UniqueConstraint
 from sqlmodel import Relationship, SQLModel
 
 from models.enums import (
@@ -639,3 +639,36 @@ class Event(SQLModel, table=True):
     entity_id: int = sm.Field(index=True)
     action: str = sm.Field(max_length=60)
     data: dict = sm.Field(default_factory=dict, sa_type=JSON)
+
+
+# --- API tokens and the embedding cache ------------------------------------------------------
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token. Only its SHA-256 is stored; the token itself is shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+
+    id: Optional[int] = sm.Field(default=None, primary_key=True)
+    user_id: int = _fk("users.id", ondelete="CASCADE")
+    name: str = sm.Field(max_length=100)
+    token_hash: str = sm.Field(max_length=64, unique=True)
+    prefix: str = sm.Field(max_length=12)
+    created_at: datetime = _created_at()
+    expires_at: Optional[datetime] = sm.Field(default=None, sa_type=UTCDateTime)
+    last_used_at: Optional[datetime] = sm.Field(default=None, sa_type=UTCDateTime)
+    revoked_at: Optional[datetime] = sm.Field(default=None, sa_type=UTCDateTime)
+
+    user: User = Relationship()
+
+
+class Embedding(SQLModel, table=True):
+    """A cached vector: the embedding of one text (by content hash) under one model."""
+
+    __tablename__ = "embeddings"
+
+    model_id: str = sm.Field(max_length=200, primary_key=True)
+    content_hash: str = sm.Field(max_length=64, primary_key=True)
+    dim: int
+    vector: bytes = sm.Field(sa_type=LargeBinary)  # float32, little-endian, dim values
+    created_at: datetime = _created_at()

@@ -395,3 +395,14 @@ def load_fixtures(*, session: Session, folder: Path) -> SeedReport:
         session.rollback()
         raise
     return loader.report
+
+
+def demo_logins(folder: Path) -> list[dict[str, str]]:
+    """Returns the demo users of a fixtures folder (role, e-mail, password, organization slug), for the demo page."""
+    path = Path(folder) / "users.json"
+    if not path.exists():
+        return []
+    return [
+        {"role": r.role.value, "email": r.email, "password": r.password, "organization": r.organization}
+        for _, r in _parse(path, UserRecord)
+    ]

@@ -117,3 +117,85 @@ def encoders():
     from matchmaker.encoders import get_encoder
 
     return {"use-multilingual": get_encoder("use-multilingual"), "minilm": get_encoder("minilm")}
+
+
+MINIMAL_FIXTURES = ROOT / "tests" / "data" / "minimal"
+
+# The small fixture set's users: role key -> (e-mail, password). "other_*" belong to another organization.
+USERS = {
+    "manager": ("manager@example.kr", "manager-password"),
+    "admin": ("admin@example.kr", "admin-password"),
+    "sponsor": ("lg@example.kr", "sponsor-password"),          # LG Electronics: LG-TV-01, LG-AUDIO-01
+    "other_sponsor": ("qc@example.kr", "sponsor-password"),    # Qualcomm: QC-DRONE-01, QC-DRONE-02 (draft)
+    "startup": ("pixel@example.kr", "startup-password"),       # pixelwave, interested in smart-tv
+    "other_startup": ("quiet@example.kr", "startup-password"), # quiet-audio, interested in audio
+    "third_startup": ("sky@example.kr", "startup-password"),   # skyline-drones, interested in inspection-drone
+}
+
+
+@pytest.fixture
+def seeded(session):
+    """The small fixture set (tests/data/minimal) loaded and committed."""
+    from models.seed import load_fixtures
+
+    load_fixtures(session=session, folder=MINIMAL_FIXTURES)
+    session.commit()
+    return session
+
+
+def form_token(client, path: str) -> str:
+    """Returns the CSRF token of the form on a page."""
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login_as(app):
+    """Returns a function that gives a test client signed in as one of USERS (or None for anonymous)."""
+
+    def sign_in(who):
+        client = app.test_client()
+        if who is None:
+            return client
+        email, password = USERS[who]
+        response = client.post("/auth/login", data={
+            "email": email, "password": password, "csrf_token": form_token(client, "/auth/login"),
+        })
+        assert response.status_code == 302, f"could not sign in as {who}"
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def make_run(seeded):
+    """Returns a function that writes a successful run with proposals for (challenge code, startup slug, score)."""
+    from sqlmodel import select
+
+    from models import crud
+    from models.enums import RunStatus, RunTrigger
+    from models.schema import MatchRun, Proposal, Round
+    from models.types import utcnow
+
+    def write(pairs, status=RunStatus.succeeded):
+        round_ = seeded.exec(select(Round)).first()
+        run = MatchRun(round_id=round_.id, trigger=RunTrigger.manual, status=status, finished_at=utcnow())
+        seeded.add(run)
+        seeded.flush()
+        ranks: dict[str, int] = {}
+        for code, slug, score in pairs:
+            challenge = crud.get_challenge_by_code(session=seeded, code=code)
+            org = crud.get_organization_by_slug(session=seeded, slug=slug)
+            profile = crud.get_profile_by_organization(session=seeded, organization_id=org.id)
+            ranks[code] = ranks.get(code, 0) + 1
+            seeded.add(Proposal(run_id=run.id, challenge_id=challenge.id, startup_id=profile.id, score=score,
+                                rank=ranks[code], explanation={"best_pair": {"challenge": "c", "startup": "s", "similarity": 0.5},
+                                                               "shared_terms": ["npu"]}))
+        seeded.commit()
+        return run
+
+    return write

@@ -9,36 +9,8 @@ from sqlmodel import select
 
 from models import crud
 from models.db import session_for
-from models.enums import ProposalStatus, RunStatus, RunTrigger
-from models.schema import (
-    ChallengeUpdate, Event, InterestCreate, MatchRun, Proposal, Round, StartupProfileUpdate,
-)
-from models.seed import load_fixtures
-from models.types import utcnow
-from tests.conftest import ROOT
-
-MINIMAL = ROOT / "tests" / "data" / "minimal"
-
-
-@pytest.fixture
-def seeded(session):
-    load_fixtures(session=session, folder=MINIMAL)
-    return session
-
-
-def make_run(session, *, pairs, status=RunStatus.succeeded):
-    """Writes a run of the first round with proposals for (challenge code, startup slug, score) triples."""
-    round_ = session.exec(select(Round)).first()
-    run = MatchRun(round_id=round_.id, trigger=RunTrigger.manual, status=status, finished_at=utcnow())
-    session.add(run)
-    session.flush()
-    for rank, (code, slug, score) in enumerate(pairs, start=1):
-        challenge = crud.get_challenge_by_code(session=session, code=code)
-        org = crud.get_organization_by_slug(session=session, slug=slug)
-        profile = crud.get_profile_by_organization(session=session, organization_id=org.id)
-        session.add(Proposal(run_id=run.id, challenge_id=challenge.id, startup_id=profile.id, score=score, rank=rank))
-    session.commit()
-    return run
+from models.enums import ProposalStatus
+from models.schema import ChallengeUpdate, Event, InterestCreate, Proposal, StartupProfileUpdate
 
 
 def test_a_second_save_of_the_same_version_gets_a_conflict_and_writes_nothing(seeded):
@@ -95,8 +67,8 @@ def test_challenge_status_moves_only_forward(seeded):
                               expected_version=challenge.version, actor_id=None)
 
 
-def test_decisions_follow_the_one_way_path_and_each_writes_an_event(seeded):
-    run = make_run(seeded, pairs=[("LG-TV-01", "pixelwave", 0.9), ("LG-TV-01", "quiet-audio", 0.4)])
+def test_decisions_follow_the_one_way_path_and_each_writes_an_event(seeded, make_run):
+    run = make_run([("LG-TV-01", "pixelwave", 0.9), ("LG-TV-01", "quiet-audio", 0.4)])
     first, second = crud.proposals_for_challenge(session=seeded, challenge_id=crud.get_challenge_by_code(
         session=seeded, code="LG-TV-01").id)
     assert first.run_id == run.id and first.score == 0.9
@@ -119,8 +91,8 @@ def test_decisions_follow_the_one_way_path_and_each_writes_an_event(seeded):
     assert first.shortlist_rank == 1
 
 
-def test_a_decision_on_a_proposal_someone_else_just_decided_is_refused(seeded, engine):
-    make_run(seeded, pairs=[("LG-TV-01", "pixelwave", 0.9)])
+def test_a_decision_on_a_proposal_someone_else_just_decided_is_refused(seeded, engine, make_run):
+    make_run([("LG-TV-01", "pixelwave", 0.9)])
     proposal_id = seeded.exec(select(Proposal.id)).one()
     seeded.rollback()
 

@@ -32,8 +32,8 @@ def test_seed_loads_every_kind_of_record(session):
     report = load_fixtures(session=session, folder=MINIMAL)
 
     assert report.created == {
-        "organizations": 5, "programmes": 1, "programme_sponsors": 2, "fields": 2,
-        "challenges": 2, "startup_profiles": 2, "users": 3, "rounds": 1,
+        "organizations": 7, "programmes": 2, "programme_sponsors": 3, "fields": 3,
+        "challenges": 4, "startup_profiles": 3, "users": 7, "rounds": 1,
     }
     tv = session.exec(select(Challenge).where(Challenge.code == "LG-TV-01")).one()
     assert tv.field.name_ko == "스마트 TV" and tv.sponsor.slug == "lg-electronics"
@@ -98,7 +98,7 @@ def test_broken_json_names_its_line(session, fixture_copy):
     path = fixture_copy / "startups.jsonl"
     path.write_text(path.read_text(encoding="utf-8") + '{"slug": "broken",\n', encoding="utf-8")
 
-    with pytest.raises(SeedError, match=r"startups.jsonl:3: invalid JSON"):
+    with pytest.raises(SeedError, match=r"startups.jsonl:4: invalid JSON"):
         load_fixtures(session=session, folder=fixture_copy)
     assert sum(row_counts(session).values()) == 0
 
@@ -134,6 +134,6 @@ def test_seed_command_twice_creates_nothing_the_second_time(runner):
     second = runner.invoke(args=["seed", "--fixtures", str(MINIMAL)])
 
     assert first.exit_code == 0, first.output
-    assert "created 5 organizations" in first.stdout
+    assert "created 7 organizations" in first.stdout
     assert second.exit_code == 0
     assert "created nothing" in second.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Mapping
 
 from models.db import database_url
@@ -30,5 +31,7 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE")),
-        "JSON_SORT_KEYS": False,
+        # A signed-in session lasts a working day; after that the user signs in again.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("SESSION_HOURS", 12))),
+        "SHOW_DEMO_LOGINS": _flag(env.get("SHOW_DEMO_LOGINS"), default=env.get("MATCHMAKER_ENV") != "production"),
     }
