@@ -15,7 +15,7 @@ from flask_login import UserMixin, current_user, login_required
 from sqlalchemy import exists
 from sqlmodel import select
 
-from models.enums import ChallengeStatus, Role
+from models.enums import PROPOSAL_TRANSITIONS, ChallengeStatus, ProposalStatus, Role
 from models.schema import Challenge, Interest, Proposal, StartupProfile, User
 from web.database import get_session
 
@@ -102,11 +102,11 @@ def challenge_for_user(challenge_id: int, *, edit: bool = False) -> Challenge:
     abort(404)
 
 
-def proposal_for_user(proposal_id: int, *, decide: bool = False) -> Proposal:
-    """Gets a proposal the user may see (or, with decide, act on); 404 otherwise.
+def proposal_for_user(proposal_id: int) -> Proposal:
+    """Gets a proposal the user may see; 404 otherwise.
 
-    The sponsor of its challenge sees and decides; the startup it concerns sees it (and
-    may accept or decline an invitation); managers see all.
+    The sponsor of its challenge and the startup it concerns see it; managers see all.
+    What each may decide is `decisions_for_user`.
     """
     proposal = get_session().get(Proposal, proposal_id)
     if proposal is None:
@@ -118,6 +118,25 @@ def proposal_for_user(proposal_id: int, *, decide: bool = False) -> Proposal:
     if current_user.role == Role.startup and proposal.startup.organization_id == current_user.organization_id:
         return proposal
     abort(404)
+
+
+SPONSOR_DECISIONS = frozenset({ProposalStatus.shortlisted, ProposalStatus.rejected, ProposalStatus.invited})
+STARTUP_DECISIONS = frozenset({ProposalStatus.accepted, ProposalStatus.declined})
+
+
+def decisions_for_user(proposal: Proposal) -> frozenset[ProposalStatus]:
+    """Returns the statuses the signed-in user may move this proposal to now.
+
+    The sponsor shortlists, rejects and invites; the startup accepts or declines an
+    invitation; the programme office watches and decides nothing (the final selection
+    is its act). Only moves PROPOSAL_TRANSITIONS allows from the current status count.
+    """
+    allowed = PROPOSAL_TRANSITIONS[proposal.status]
+    if current_user.role == Role.sponsor and proposal.challenge.sponsor_id == current_user.organization_id:
+        return allowed & SPONSOR_DECISIONS
+    if current_user.role == Role.startup and proposal.startup.organization_id == current_user.organization_id:
+        return allowed & STARTUP_DECISIONS
+    return frozenset()
 
 
 def profile_for_user(profile_id: int) -> StartupProfile:
