@@ -80,7 +80,10 @@ class Explainer:
     def _doc_sentences(self, doc: Document) -> tuple[list[str], np.ndarray]:
         key = (doc.kind, doc.id)
         if key not in self._sentences:
-            sentences = split_sentences(doc.text) or [doc.text]
+            # The tag or technology list reads as a "sentence" and tends to match another list
+            # best, which explains little; shared terms already show it. Prose sentences only.
+            listed = ", ".join(doc.metadata.get("tags") or doc.metadata.get("technologies") or [])
+            sentences = [s for s in split_sentences(doc.text) if s != listed] or split_sentences(doc.text) or [doc.text]
             encoder = get_encoder(self.scorer.config.semantic_encoder)
             self._sentences[key] = (sentences, embed_texts(encoder, sentences, cache=self.cache))
         return self._sentences[key]

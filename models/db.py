@@ -39,11 +39,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    # IMMEDIATE takes the write lock at the start. A deferred transaction that read first
-    # cannot upgrade to a write once another writer has committed (SQLite answers "database
-    # is locked" at once, without waiting); taking the lock up front makes writers queue
-    # behind the busy timeout instead. SQLite has one writer at a time either way.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A deferred transaction that read first cannot upgrade to a write once another
+    # writer has committed (SQLite answers "database is locked" at once, without waiting).
+    # Sessions that will write therefore ask for IMMEDIATE, which takes the write lock at
+    # the start and queues behind the busy timeout; reads stay deferred so they never
+    # hold up anyone. See session_for(write=True).
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:
@@ -64,9 +66,15 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def session_for(engine: Engine) -> Session:
-    """Opens a session on the engine; objects stay readable after commit."""
-    return Session(engine, expire_on_commit=False)
+def session_for(engine: Engine, *, write: bool = False) -> Session:
+    """Opens a session on the engine; objects stay readable after commit.
+
+    write=True is for a unit of work that will write: on SQLite its transactions take the
+    write lock when they begin, so a read-then-write cannot fail halfway; on PostgreSQL
+    it changes nothing. Keep such sessions short: SQLite has one writer at a time.
+    """
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine
+    return Session(bind, expire_on_commit=False)
 
 
 def ping(session: Session) -> None:

@@ -9,7 +9,21 @@ from typing import Any, Optional
 
 import sqlmodel as sm
 from pydantic import EmailStr, field_validator, model_validator
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, LargeBinary, MetaData, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    Unicode,
+    UniqueConstraint,
+)
 from sqlmodel import Relationship, SQLModel
 
 from models.enums import (
@@ -672,3 +686,14 @@ class Embedding(SQLModel, table=True):
     dim: int
     vector: bytes = sm.Field(sa_type=LargeBinary)  # float32, little-endian, dim values
     created_at: datetime = _created_at()
+
+
+# The clock's job store (APScheduler 3's SQLAlchemyJobStore layout), created by a migration so
+# that every table of the database comes from the migrations. Only the scheduler reads it.
+scheduler_jobs = Table(
+    "apscheduler_jobs",
+    metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

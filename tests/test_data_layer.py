@@ -37,7 +37,7 @@ def test_two_sessions_saving_the_same_profile_version_at_once_leave_exactly_one_
 
     def save(summary):
         barrier.wait()
-        with session_for(engine) as s:
+        with session_for(engine, write=True) as s:
             profile = s.get(crud.StartupProfile, profile_id)
             try:
                 crud.update_profile(session=s, profile=profile, profile_in=StartupProfileUpdate(summary=summary),

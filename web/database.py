@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -20,10 +20,18 @@ def get_engine() -> Engine:
     return current_app.extensions["engine"]
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_session() -> Session:
-    """Returns this request's session, opening it on first use."""
+    """Returns this request's session, opening it on first use.
+
+    Requests that may write (POST, PUT, PATCH, DELETE) get a writing session; see
+    models.db.session_for. A view that calls a service with sessions of its own (a round
+    run) commits this session first, so SQLite's single writer is free.
+    """
     if "db_session" not in g:
-        g.db_session = session_for(get_engine())
+        g.db_session = session_for(get_engine(), write=request.method not in READ_ONLY_METHODS)
     return g.db_session
 
 
