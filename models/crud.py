@@ -6,7 +6,9 @@ import hashlib
 import re
 import secrets
 from datetime import datetime
-from typing import Iterable, Optional
+from typing import Annotated, Iterable, Optional
+
+from pydantic import Field as PydanticField, TypeAdapter, ValidationError
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -23,7 +25,9 @@ from models.enums import (
     Role,
     RoundStatus,
     RunStatus,
+    SponsorRole,
 )
+from models.text import Line, Paragraphs
 from models.types import utcnow
 from models.schema import (
     ApiToken,
@@ -36,12 +40,14 @@ from models.schema import (
     MatchRun,
     Field,
     FieldCreate,
+    FieldUpdate,
     Organization,
     OrganizationCreate,
     ProfileField,
     Programme,
     ProgrammeCreate,
     ProgrammeSponsor,
+    ProgrammeUpdate,
     Proposal,
     Round,
     RoundCreate,
@@ -148,28 +154,78 @@ def authenticate(*, session: Session, email: str, password: str) -> Optional[Use
 # --- programmes and fields -------------------------------------------------------------------
 
 
-def create_programme(*, session: Session, programme_in: ProgrammeCreate) -> Programme:
+def create_programme(
+    *, session: Session, programme_in: ProgrammeCreate, actor_id: Optional[int] = None
+) -> Programme:
     """Creates a programme (one track of an edition)."""
     if get_programme_by_slug(session=session, slug=programme_in.slug):
         raise DataError(f"a programme with slug '{programme_in.slug}' exists already")
     programme = Programme.model_validate(programme_in)
     session.add(programme)
     session.flush()
+    record_event(session=session, entity="programme", entity_id=programme.id, action="created", actor_id=actor_id,
+                 data={"slug": programme.slug})
     return programme
 
 
-def add_programme_sponsor(*, session: Session, link: ProgrammeSponsor) -> ProgrammeSponsor:
-    """Adds a sponsor or partner to a programme."""
+def _check_participant(*, session: Session, organization_id: Optional[int]) -> None:
+    if organization_id is None:
+        return
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound(f"organization {organization_id} does not exist")
+    if organization.kind not in (OrganizationKind.sponsor, OrganizationKind.partner):
+        raise DataError("a participating company must be a sponsor or partner organization")
+
+
+def add_programme_sponsor(
+    *,
+    session: Session,
+    programme_id: int,
+    organization_id: int,
+    role: SponsorRole,
+    contribution_ko: str = "",
+    contribution_en: str = "",
+    actor_id: Optional[int] = None,
+) -> ProgrammeSponsor:
+    """Adds a sponsor (it poses challenges; a sponsor organization) or a partner to a programme, once."""
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound(f"organization {organization_id} does not exist")
+    if role == SponsorRole.sponsor and organization.kind != OrganizationKind.sponsor:
+        raise DataError("only a sponsor organization can pose challenges as a programme's sponsor")
+    if organization.kind not in (OrganizationKind.sponsor, OrganizationKind.partner):
+        raise DataError("only sponsor and partner organizations take part in a programme")
+    if session.get(ProgrammeSponsor, (programme_id, organization_id)) is not None:
+        raise DataError(f"'{organization.slug}' takes part in this programme already")
+    link = ProgrammeSponsor.model_validate({
+        "programme_id": programme_id, "organization_id": organization_id, "role": role,
+        "contribution_ko": contribution_ko, "contribution_en": contribution_en,
+    })
     session.add(link)
     session.flush()
+    record_event(session=session, entity="programme", entity_id=programme_id, action="sponsor.added",
+                 actor_id=actor_id, data={"organization_id": organization_id, "role": SponsorRole(role).value})
     return link
 
 
-def create_field(*, session: Session, field_in: FieldCreate) -> Field:
-    """Creates a field inside a programme."""
+class SlugTaken(DataError):
+    """Another field of the programme has this slug."""
+
+
+def create_field(*, session: Session, field_in: FieldCreate, actor_id: Optional[int] = None) -> Field:
+    """Creates a field inside a programme; its slug must be new within the programme."""
+    taken = session.exec(
+        select(Field.id).where(Field.programme_id == field_in.programme_id, Field.slug == field_in.slug)
+    ).first()
+    if taken is not None:
+        raise SlugTaken(f"the programme has a field with slug '{field_in.slug}' already")
+    _check_participant(session=session, organization_id=field_in.participating_company_id)
     field = Field.model_validate(field_in)
     session.add(field)
     session.flush()
+    record_event(session=session, entity="field", entity_id=field.id, action="created", actor_id=actor_id,
+                 data={"programme_id": field.programme_id, "slug": field.slug})
     return field
 
 
@@ -203,6 +259,8 @@ def create_challenge(
     )
     session.add(challenge)
     session.flush()
+    record_event(session=session, entity="challenge", entity_id=challenge.id, action="created",
+                 actor_id=created_by_id, data={"code": challenge.code, "status": challenge.status.value})
     return challenge
 
 
@@ -226,7 +284,9 @@ def set_profile_fields(*, session: Session, profile: StartupProfile, field_ids: 
     session.refresh(profile, ["fields"])
 
 
-def create_profile(*, session: Session, profile_in: StartupProfileCreate) -> StartupProfile:
+def create_profile(
+    *, session: Session, profile_in: StartupProfileCreate, actor_id: Optional[int] = None
+) -> StartupProfile:
     """Creates the profile of a startup organization, with its fields of interest."""
     organization = session.get(Organization, profile_in.organization_id)
     if organization is None:
@@ -236,9 +296,14 @@ def create_profile(*, session: Session, profile_in: StartupProfileCreate) -> Sta
     if get_profile_by_organization(session=session, organization_id=organization.id):
         raise DataError(f"'{organization.slug}' has a profile already")
     profile = StartupProfile.model_validate(profile_in.model_dump(exclude={"field_ids"}))
-    session.add(profile)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(profile)
+    except IntegrityError as exc:
+        # Two first saves at once: the database keeps one profile per organization.
+        raise DataError(f"'{organization.slug}' has a profile already") from exc
     set_profile_fields(session=session, profile=profile, field_ids=profile_in.field_ids)
+    record_event(session=session, entity="profile", entity_id=profile.id, action="created", actor_id=actor_id)
     return profile
 
 
@@ -260,6 +325,8 @@ def create_round(*, session: Session, round_in: RoundCreate, created_by_id: Opti
     for field_id in sorted(field_ids):
         session.add(RoundField(round_id=round_.id, field_id=field_id))
     session.flush()
+    record_event(session=session, entity="round", entity_id=round_.id, action="created", actor_id=created_by_id,
+                 data={"programme_id": round_.programme_id, "fields": sorted(field_ids)})
     return round_
 
 
@@ -310,7 +377,9 @@ def _versioned_update(*, session: Session, row, expected_version: int, changes: 
     table = type(row)
     if expected_version != row.version:
         raise Conflict(f"this {table.__name__.lower()} was changed by someone else (version {row.version}, yours {expected_version})")
-    changes = {**changes, "version": expected_version + 1, "updated_at": utcnow()}
+    changes = {**changes, "version": expected_version + 1}
+    if hasattr(table, "updated_at"):
+        changes["updated_at"] = utcnow()
     result = session.execute(
         update(table).where(table.id == row.id, table.version == expected_version).values(**changes)
     )
@@ -369,6 +438,41 @@ def update_profile(
     record_event(session=session, entity="profile", entity_id=profile.id, action="updated", actor_id=actor_id,
                  data={"fields": sorted(changed) + (["field_ids"] if fields_changed else []), "version": profile.version})
     return profile
+
+
+def update_programme(
+    *, session: Session, programme: Programme, programme_in: ProgrammeUpdate, expected_version: int,
+    actor_id: Optional[int],
+) -> Programme:
+    """Edits a programme if nobody saved a newer version."""
+    changed = {k: v for k, v in programme_in.model_dump(exclude_unset=True).items() if getattr(programme, k) != v}
+    if not changed:
+        if expected_version != programme.version:
+            raise Conflict(f"this programme was changed by someone else (version {programme.version}, yours {expected_version})")
+        return programme
+    _versioned_update(session=session, row=programme, expected_version=expected_version, changes=changed)
+    record_event(session=session, entity="programme", entity_id=programme.id, action="updated", actor_id=actor_id,
+                 data={"fields": sorted(changed), "version": programme.version})
+    return programme
+
+
+def update_field(
+    *, session: Session, field: Field, field_in: FieldUpdate, expected_version: int, actor_id: Optional[int]
+) -> Field:
+    """Edits a field (not its slug) if nobody saved a newer version."""
+    changes = field_in.model_dump(exclude_unset=True)
+    if "participating_company_id" in changes:
+        _check_participant(session=session, organization_id=changes["participating_company_id"])
+    changed = {k: v for k, v in changes.items() if getattr(field, k) != v}
+    if not changed:
+        if expected_version != field.version:
+            raise Conflict(f"this field was changed by someone else (version {field.version}, yours {expected_version})")
+        return field
+    _versioned_update(session=session, row=field, expected_version=expected_version, changes=changed)
+    session.refresh(field, ["participating_company"])
+    record_event(session=session, entity="field", entity_id=field.id, action="updated", actor_id=actor_id,
+                 data={"fields": sorted(changed), "version": field.version})
+    return field
 
 
 def update_round(
@@ -507,7 +611,7 @@ def latest_run_for_challenge(*, session: Session, challenge_id: int) -> Optional
         select(MatchRun)
         .join(Proposal, Proposal.run_id == MatchRun.id)
         .where(Proposal.challenge_id == challenge_id, MatchRun.status == RunStatus.succeeded)
-        .order_by(MatchRun.finished_at.desc(), MatchRun.id.desc())
+        .order_by(MatchRun.finished_at.desc().nulls_last(), MatchRun.id.desc())
         .limit(1)
     ).first()
 
@@ -540,6 +644,12 @@ def proposals_for_startup(*, session: Session, startup_id: int) -> list[Proposal
     return list(latest.values())
 
 
+# A decision's reason: NFC, no control characters, at most 2000 characters (as the column).
+_REASON = TypeAdapter(Annotated[Paragraphs, PydanticField(max_length=2000)])
+
+LIVE_STATUSES = (ProposalStatus.shortlisted, ProposalStatus.invited, ProposalStatus.accepted, ProposalStatus.selected)
+
+
 def decide_proposal(
     *, session: Session, proposal: Proposal, status: ProposalStatus, actor_id: Optional[int], reason: Optional[str] = None
 ) -> Proposal:
@@ -552,14 +662,23 @@ def decide_proposal(
     before = proposal.status
     if status not in PROPOSAL_TRANSITIONS[before]:
         raise DataError(f"a {before.value} proposal cannot become {status.value}")
-    reason = (reason or "").strip() or None
+    round_status = session.exec(
+        select(Round.status).join(MatchRun, MatchRun.round_id == Round.id).where(MatchRun.id == proposal.run_id)
+    ).one()
+    if round_status == RoundStatus.selected or (round_status == RoundStatus.closed and status != ProposalStatus.selected):
+        raise DataError(f"the round is {round_status.value}; its proposals can no longer change")
+    try:
+        reason = _REASON.validate_python(reason or "") or None
+    except ValidationError as exc:
+        raise DataError(f"the reason {exc.errors()[0]['msg'].lower()}") from exc
     if status == ProposalStatus.rejected and not reason:
         raise DataError("say why the startup is rejected")
-    if reason is not None and len(reason) > 2000:
-        raise DataError("the reason is longer than 2000 characters")
     changes: dict = {"status": status, "status_changed_at": utcnow()}
     if reason is not None:
         changes["reason"] = reason
+    if status in (ProposalStatus.rejected, ProposalStatus.declined):
+        # Out of the running: it no longer holds a place in the sponsor's order.
+        changes["shortlist_rank"] = None
     if status == ProposalStatus.shortlisted:
         top = session.exec(
             select(func.max(Proposal.shortlist_rank)).where(
@@ -590,7 +709,7 @@ def reorder_shortlist(*, session: Session, proposals: list[Proposal], actor_id: 
     listed = {p.id for p in proposals}
     shortlisted = set(session.exec(
         select(Proposal.id).where(Proposal.run_id == run_id, Proposal.challenge_id == challenge_id,
-                                  Proposal.shortlist_rank.is_not(None))
+                                  Proposal.status.in_(LIVE_STATUSES))
     ))
     if listed != shortlisted:
         raise DataError("the new order must list every shortlisted startup exactly once")
@@ -604,6 +723,7 @@ def reorder_shortlist(*, session: Session, proposals: list[Proposal], actor_id: 
 # --- API tokens ------------------------------------------------------------------------------
 
 TOKEN_PREFIX = "mmk_"
+_TOKEN_NAME = TypeAdapter(Annotated[Line, PydanticField(min_length=1, max_length=100)])
 
 
 def _token_digest(token: str) -> str:
@@ -614,9 +734,10 @@ def create_api_token(
     *, session: Session, user_id: int, name: str, expires_at: Optional[datetime] = None
 ) -> tuple[ApiToken, str]:
     """Issues a token for a user; returns the row and the token text, which is never stored and shown once."""
-    name = name.strip()
-    if not 1 <= len(name) <= 100:
-        raise DataError("a token needs a name of 1 to 100 characters")
+    try:
+        name = _TOKEN_NAME.validate_python(name)
+    except ValidationError as exc:
+        raise DataError(f"the token name {exc.errors()[0]['msg'].lower()}") from exc
     if expires_at is not None and expires_at <= utcnow():
         raise DataError("the expiry must lie in the future")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

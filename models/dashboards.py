@@ -1,71 +1,38 @@
-"""Reads for the programme office (dashboard, rounds, runs, exports) and the programme/field edits crud lacks.
+"""Reads for the programme office: programmes, rounds, runs, the dashboard, exports and the selection report.
 
 Every function here takes a fixed number of queries, whatever the size of the programme.
-Writes go through `models.crud` (plus the two update functions below, written in its style).
+Writes go through `models.crud`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field as dc_field
 from datetime import datetime
 from typing import Iterable, Optional
 
-import sqlmodel as sm
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from models import crud
-from models.enums import ChallengeStatus, OrganizationKind, ProposalStatus, RunStatus, SponsorRole
+from models.enums import ChallengeStatus, OrganizationKind, ProposalStatus, RunStatus
 from models.schema import (
-    NAME_MAX,
-    DESCRIPTION_MAX,
     Challenge,
     Event,
     Field,
-    FieldCreate,
     Interest,
     MatchRun,
     Organization,
     ProfileField,
     Programme,
-    ProgrammeCreate,
     ProgrammeSponsor,
-    ProgrammeUpdate,
     Proposal,
     Round,
-    RoundCreate,
     StartupProfile,
     User,
 )
-from models.text import Line, Paragraphs
-from models.types import utcnow
-
-
-# --- shapes the schema does not have yet ------------------------------------------------------
-
-
-class ProgrammeEdit(ProgrammeUpdate):
-    """ProgrammeUpdate plus the edition names and the year, which a programme office also corrects."""
-
-    edition_ko: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
-    edition_en: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
-    year: Optional[int] = sm.Field(default=None, ge=2000, le=2100)
-
-
-class FieldEdit(SQLModel):
-    """The parts of a field that may change after creation (its slug is its stable key and does not)."""
-
-    name_ko: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
-    name_en: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
-    description_ko: Optional[Paragraphs] = sm.Field(default=None, max_length=DESCRIPTION_MAX)
-    description_en: Optional[Paragraphs] = sm.Field(default=None, max_length=DESCRIPTION_MAX)
-    position: Optional[int] = sm.Field(default=None, ge=0)
-    participating_company_id: Optional[int] = None
 
 
 def slugify(text: str, *, max_length: int = 80) -> str:
@@ -117,127 +84,10 @@ def partner_organizations(*, session: Session) -> list[Organization]:
     ))
 
 
-class StaleEdit(crud.Conflict):
-    """Someone saved the programme or field after the editor loaded it."""
-
-
-def _compare_and_set(*, session: Session, table, row, expected: dict, changes: dict) -> None:
-    """Writes changes only if the row still holds the expected values, in one conditional UPDATE."""
-    conditions = [table.id == row.id] + [getattr(table, name) == value for name, value in expected.items()]
-    result = session.execute(update(table).where(*conditions).values(**changes))
-    if result.rowcount != 1:
-        session.rollback()
-        raise StaleEdit(f"this {table.__name__.lower()} was changed by someone else while you were saving")
-    session.refresh(row)
-
-
-def programme_stamp(programme: Programme) -> str:
-    """Returns the token an edit form carries to notice a newer save: the programme's last update time."""
-    return programme.updated_at.isoformat()
-
-
-def update_programme(
-    *, session: Session, programme: Programme, programme_in: ProgrammeEdit, expected_stamp: str, actor_id: Optional[int]
-) -> Programme:
-    """Edits a programme if nobody saved it since the editor loaded it (see `programme_stamp`)."""
-    if expected_stamp != programme_stamp(programme):
-        raise StaleEdit("this programme was changed by someone else after you opened it")
-    changes = programme_in.model_dump(exclude_unset=True)
-    changed = {k: v for k, v in changes.items() if getattr(programme, k) != v}
-    if not changed:
-        return programme
-    _compare_and_set(session=session, table=Programme, row=programme,
-                     expected={"updated_at": programme.updated_at}, changes={**changed, "updated_at": utcnow()})
-    crud.record_event(session=session, entity="programme", entity_id=programme.id, action="updated",
-                      actor_id=actor_id, data={"fields": sorted(changed)})
-    return programme
-
-
-_FIELD_EDITABLE = ("name_ko", "name_en", "description_ko", "description_en", "position", "participating_company_id")
-
-
-def field_stamp(field: Field) -> str:
-    """Returns the token a field's edit form carries: a digest of its editable values (fields keep no version)."""
-    values = json.dumps([getattr(field, name) for name in _FIELD_EDITABLE], ensure_ascii=False)
-    return hashlib.sha256(values.encode("utf-8")).hexdigest()[:32]
-
-
-def _check_participant(*, session: Session, organization_id: Optional[int]) -> None:
-    if organization_id is None:
-        return
-    organization = session.get(Organization, organization_id)
-    if organization is None:
-        raise crud.NotFound(f"organization {organization_id} does not exist")
-    if organization.kind not in (OrganizationKind.sponsor, OrganizationKind.partner):
-        raise crud.DataError("a participating company must be a sponsor or partner organization")
-
-
-class SlugTaken(crud.DataError):
-    """Another field of the programme has this slug."""
-
-
-def add_field(*, session: Session, field_in: FieldCreate, actor_id: Optional[int]) -> Field:
-    """Creates a field in a programme; its slug must be new within the programme."""
-    taken = session.exec(
-        select(Field.id).where(Field.programme_id == field_in.programme_id, Field.slug == field_in.slug)
-    ).first()
-    if taken is not None:
-        raise SlugTaken(f"the programme has a field with slug '{field_in.slug}' already")
-    _check_participant(session=session, organization_id=field_in.participating_company_id)
-    field = crud.create_field(session=session, field_in=field_in)
-    crud.record_event(session=session, entity="field", entity_id=field.id, action="created", actor_id=actor_id,
-                      data={"programme_id": field.programme_id, "slug": field.slug})
-    return field
-
-
 def next_field_position(*, session: Session, programme_id: int) -> int:
     """Returns the position a new field gets: after the programme's last field."""
     current = session.exec(select(func.max(Field.position)).where(Field.programme_id == programme_id)).one()
     return 0 if current is None else current + 1
-
-
-def update_field(
-    *, session: Session, field: Field, field_in: FieldEdit, expected_stamp: str, actor_id: Optional[int]
-) -> Field:
-    """Edits a field if nobody saved it since the editor loaded it (see `field_stamp`)."""
-    if expected_stamp != field_stamp(field):
-        raise StaleEdit("this field was changed by someone else after you opened it")
-    changes = field_in.model_dump(exclude_unset=True)
-    if "participating_company_id" in changes:
-        _check_participant(session=session, organization_id=changes["participating_company_id"])
-    changed = {k: v for k, v in changes.items() if getattr(field, k) != v}
-    if not changed:
-        return field
-    expected = {name: getattr(field, name) for name in changed}
-    _compare_and_set(session=session, table=Field, row=field, expected=expected, changes=changed)
-    session.refresh(field, ["participating_company"])
-    crud.record_event(session=session, entity="field", entity_id=field.id, action="updated", actor_id=actor_id,
-                      data={"fields": sorted(changed)})
-    return field
-
-
-def add_sponsor(
-    *, session: Session, programme_id: int, organization_id: int, role: SponsorRole,
-    contribution_ko: str = "", contribution_en: str = "", actor_id: Optional[int],
-) -> ProgrammeSponsor:
-    """Adds a sponsor (it poses challenges; must be a sponsor organization) or a partner to a programme, once."""
-    organization = session.get(Organization, organization_id)
-    if organization is None:
-        raise crud.NotFound(f"organization {organization_id} does not exist")
-    if role == SponsorRole.sponsor and organization.kind != OrganizationKind.sponsor:
-        raise crud.DataError("only a sponsor organization can pose challenges as a programme's sponsor")
-    if organization.kind not in (OrganizationKind.sponsor, OrganizationKind.partner):
-        raise crud.DataError("only sponsor and partner organizations take part in a programme")
-    if session.get(ProgrammeSponsor, (programme_id, organization_id)) is not None:
-        raise crud.DataError(f"'{organization.slug}' takes part in this programme already")
-    link = ProgrammeSponsor.model_validate({
-        "programme_id": programme_id, "organization_id": organization_id, "role": role,
-        "contribution_ko": contribution_ko, "contribution_en": contribution_en,
-    })
-    crud.add_programme_sponsor(session=session, link=link)
-    crud.record_event(session=session, entity="programme", entity_id=programme_id, action="sponsor.added",
-                      actor_id=actor_id, data={"organization_id": organization_id, "role": role.value})
-    return link
 
 
 # --- rounds and runs -------------------------------------------------------------------------
@@ -517,26 +367,7 @@ def programme_dashboard(
     return board
 
 
-# --- creation with an audit line -------------------------------------------------------------
-
-
-def create_programme(*, session: Session, programme_in: ProgrammeCreate, actor_id: Optional[int]) -> Programme:
-    """Creates a programme and notes who did."""
-    programme = crud.create_programme(session=session, programme_in=programme_in)
-    crud.record_event(session=session, entity="programme", entity_id=programme.id, action="created",
-                      actor_id=actor_id, data={"slug": programme.slug})
-    return programme
-
-
-def create_round(*, session: Session, round_in: RoundCreate, actor_id: Optional[int]) -> Round:
-    """Creates a round and notes who did."""
-    round_ = crud.create_round(session=session, round_in=round_in, created_by_id=actor_id)
-    crud.record_event(session=session, entity="round", entity_id=round_.id, action="created", actor_id=actor_id,
-                      data={"programme_id": round_.programme_id})
-    return round_
-
-
-# --- the final selection ---------------------------------------------------------------------
+# --- the final selection -----------------------------------------------------------------------
 
 SELECTION_REPORT = "selection.report"
 

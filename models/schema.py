@@ -38,7 +38,7 @@ from models.enums import (
     SponsorRole,
     Stage,
 )
-from models.text import Line, Paragraphs, Terms
+from models.text import Line, Paragraphs, Terms, WebAddress
 from models.types import UTCDateTime, enum_type, utcnow
 
 # Named constraints, so migrations can refer to them on every backend.
@@ -88,11 +88,11 @@ def _fk(target: str, *, nullable: bool = False, index: bool = True, ondelete: st
 
 
 class OrganizationBase(SQLModel):
-    slug: str = sm.Field(max_length=80, regex=SLUG_PATTERN, unique=True, index=True)
+    slug: str = sm.Field(max_length=80, schema_extra={"pattern": SLUG_PATTERN}, unique=True, index=True)
     kind: OrganizationKind = sm.Field(sa_type=enum_type(OrganizationKind))
     name_ko: Line = sm.Field(min_length=1, max_length=NAME_MAX)
     name_en: Line = sm.Field(min_length=1, max_length=NAME_MAX)
-    website: Optional[Line] = sm.Field(default=None, max_length=300)
+    website: Optional[WebAddress] = sm.Field(default=None, max_length=300)
 
 
 class OrganizationCreate(OrganizationBase):
@@ -168,7 +168,7 @@ class UserPublic(UserBase):
 
 
 class ProgrammeBase(SQLModel):
-    slug: str = sm.Field(max_length=80, regex=SLUG_PATTERN, unique=True, index=True)
+    slug: str = sm.Field(max_length=80, schema_extra={"pattern": SLUG_PATTERN}, unique=True, index=True)
     edition_ko: Line = sm.Field(min_length=1, max_length=NAME_MAX)
     edition_en: Line = sm.Field(min_length=1, max_length=NAME_MAX)
     name_ko: Line = sm.Field(min_length=1, max_length=NAME_MAX)
@@ -185,6 +185,9 @@ class ProgrammeCreate(ProgrammeBase):
 
 
 class ProgrammeUpdate(SQLModel):
+    edition_ko: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
+    edition_en: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
+    year: Optional[int] = sm.Field(default=None, ge=2000, le=2100)
     name_ko: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
     name_en: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
     description_ko: Optional[Paragraphs] = sm.Field(default=None, max_length=DESCRIPTION_MAX)
@@ -197,10 +200,14 @@ class Programme(ProgrammeBase, table=True):
     """One track of an edition, e.g. 'AI 초격차 챌린지 2025 — 온디바이스 AI', with its sponsor(s)."""
 
     __tablename__ = "programmes"
-    __table_args__ = (CheckConstraint("selection_target >= 0", name="selection_target_nonnegative"),)
+    __table_args__ = (
+        CheckConstraint("selection_target >= 0", name="selection_target_nonnegative"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
 
     id: Optional[int] = sm.Field(default=None, primary_key=True)
     operator_id: int = _fk("organizations.id")
+    version: int = sm.Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = _created_at()
     updated_at: datetime = _updated_at()
 
@@ -221,6 +228,7 @@ class Programme(ProgrammeBase, table=True):
 class ProgrammePublic(ProgrammeBase):
     id: int
     operator_id: int
+    version: int
 
 
 class ProgrammeSponsor(SQLModel, table=True):
@@ -272,7 +280,7 @@ class RoundField(SQLModel, table=True):
 
 
 class FieldBase(SQLModel):
-    slug: str = sm.Field(max_length=80, regex=SLUG_PATTERN)
+    slug: str = sm.Field(max_length=80, schema_extra={"pattern": SLUG_PATTERN})
     name_ko: Line = sm.Field(min_length=1, max_length=NAME_MAX)
     name_en: Line = sm.Field(min_length=1, max_length=NAME_MAX)
     description_ko: Paragraphs = sm.Field(default="", max_length=DESCRIPTION_MAX, sa_type=Text)
@@ -285,13 +293,28 @@ class FieldCreate(FieldBase):
     participating_company_id: Optional[int] = None
 
 
+class FieldUpdate(SQLModel):
+    """What may change in a field after creation; its slug is its stable key and does not."""
+
+    name_ko: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
+    name_en: Optional[Line] = sm.Field(default=None, min_length=1, max_length=NAME_MAX)
+    description_ko: Optional[Paragraphs] = sm.Field(default=None, max_length=DESCRIPTION_MAX)
+    description_en: Optional[Paragraphs] = sm.Field(default=None, max_length=DESCRIPTION_MAX)
+    position: Optional[int] = sm.Field(default=None, ge=0)
+    participating_company_id: Optional[int] = None
+
+
 class Field(FieldBase, table=True):
     """A track inside a programme, e.g. 'smart TV' for LG or 'inspection drone' for Qualcomm."""
 
     __tablename__ = "fields"
-    __table_args__ = (UniqueConstraint("programme_id", "slug"),)
+    __table_args__ = (
+        UniqueConstraint("programme_id", "slug"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
 
     id: Optional[int] = sm.Field(default=None, primary_key=True)
+    version: int = sm.Field(default=1, sa_column_kwargs={"server_default": "1"})
     programme_id: int = _fk("programmes.id", ondelete="CASCADE")
     participating_company_id: Optional[int] = _fk("organizations.id", nullable=True, index=False)
 
@@ -328,7 +351,7 @@ class ChallengeBase(SQLModel):
 
 class ChallengeCreate(ChallengeBase):
     field_id: int
-    code: Optional[str] = sm.Field(default=None, max_length=40, regex=CODE_PATTERN)
+    code: Optional[str] = sm.Field(default=None, max_length=40, schema_extra={"pattern": CODE_PATTERN})
     status: ChallengeStatus = ChallengeStatus.draft
 
 
@@ -388,7 +411,7 @@ class StartupProfileBase(SQLModel):
     founded_year: Optional[int] = sm.Field(default=None, ge=1900, le=2100)
     team_size: Optional[int] = sm.Field(default=None, ge=1, le=100_000)
     language: Optional[Language] = sm.Field(default=None, sa_type=enum_type(Language))
-    website: Optional[Line] = sm.Field(default=None, max_length=300)
+    website: Optional[WebAddress] = sm.Field(default=None, max_length=300)
 
 
 class StartupProfileCreate(StartupProfileBase):
@@ -404,7 +427,7 @@ class StartupProfileUpdate(SQLModel):
     founded_year: Optional[int] = sm.Field(default=None, ge=1900, le=2100)
     team_size: Optional[int] = sm.Field(default=None, ge=1, le=100_000)
     language: Optional[Language] = None
-    website: Optional[Line] = sm.Field(default=None, max_length=300)
+    website: Optional[WebAddress] = sm.Field(default=None, max_length=300)
     field_ids: Optional[list[int]] = sm.Field(default=None, max_length=50)
 
 

@@ -273,14 +273,11 @@ class _Loader:
             if self.session.get(ProgrammeSponsor, (programme.id, organization.id)):
                 self.report.count("programme_sponsors", False)
                 continue
-            link = ProgrammeSponsor(
-                programme_id=programme.id,
-                organization_id=organization.id,
-                role=sponsor.role,
-                contribution_ko=sponsor.contribution_ko,
+            self._check(
+                path, line, crud.add_programme_sponsor, session=self.session, programme_id=programme.id,
+                organization_id=organization.id, role=sponsor.role, contribution_ko=sponsor.contribution_ko,
                 contribution_en=sponsor.contribution_en,
             )
-            self._check(path, line, crud.add_programme_sponsor, session=self.session, link=link)
             self.report.count("programme_sponsors", True)
 
     def _fields(self, path: Path, line: int, programme: Programme, fields: list[FieldRecord]) -> None:

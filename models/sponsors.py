@@ -187,17 +187,6 @@ def sponsor_challenges(
     return SponsorOverview(programmes=programmes, groups=result)
 
 
-def create_challenge(
-    *, session: Session, challenge_in: ChallengeCreate, sponsor_id: int, actor_id: Optional[int]
-) -> Challenge:
-    """Creates a sponsor's challenge (its code assigned from the field) and records who created it."""
-    challenge = crud.create_challenge(session=session, challenge_in=challenge_in, sponsor_id=sponsor_id,
-                                      created_by_id=actor_id)
-    crud.record_event(session=session, entity="challenge", entity_id=challenge.id, action="created", actor_id=actor_id,
-                      data={"code": challenge.code, "status": challenge.status.value})
-    return challenge
-
-
 # --- one challenge's review ------------------------------------------------------------------
 
 

@@ -58,3 +58,18 @@ Line = Annotated[str, BeforeValidator(nfc), AfterValidator(_check_single_line)]
 Paragraphs = Annotated[str, BeforeValidator(nfc), AfterValidator(_check_multi_line)]
 # A list of short terms (tags, technologies): each NFC and trimmed, blanks and repeats dropped.
 Terms = Annotated[list[str], AfterValidator(_clean_terms)]
+
+
+def _check_web_address(value: str) -> str:
+    value = _check_single_line(value)
+    if not value:
+        return value
+    lowered = value.lower()
+    if not (lowered.startswith("https://") or lowered.startswith("http://")) or " " in value or len(value) < 11:
+        # Shown to others as a link: javascript: or data: addresses would run in their browser.
+        raise ValueError("must be a web address starting with https:// or http://")
+    return value
+
+
+# A web address shown to others as a link: http(s) only.
+WebAddress = Annotated[str, BeforeValidator(nfc), AfterValidator(_check_web_address)]

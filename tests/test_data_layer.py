@@ -143,3 +143,77 @@ def test_signing_up_creates_a_startup_organization_and_its_user(seeded):
     assert user.organization.slug == "saessak-lab" and user.organization.kind.value == "startup"
     assert crud.authenticate(session=seeded, email="new@example.kr", password="a-long-password").id == user.id
     assert crud.authenticate(session=seeded, email="new@example.kr", password="wrong-password") is None
+
+
+def test_no_decision_changes_once_the_round_is_closed(seeded, make_run):
+    from models.enums import RoundStatus
+    from models.schema import Round
+
+    make_run([("LG-TV-01", "pixelwave", 0.9)])
+    proposal = seeded.exec(select(Proposal)).one()
+    round_ = seeded.exec(select(Round)).one()
+    for status in (RoundStatus.matched, RoundStatus.closed):
+        crud.set_round_status(session=seeded, round_=round_, status=status, actor_id=None)
+    with pytest.raises(crud.DataError, match="the round is closed"):
+        crud.decide_proposal(session=seeded, proposal=proposal, status=ProposalStatus.shortlisted, actor_id=None)
+
+
+def test_a_rejected_proposal_leaves_the_shortlist_order(seeded, make_run):
+    make_run([("LG-TV-01", "pixelwave", 0.9), ("LG-TV-01", "quiet-audio", 0.8)])
+    first, second = seeded.exec(select(Proposal).order_by(Proposal.rank)).all()
+    crud.decide_proposal(session=seeded, proposal=first, status=ProposalStatus.shortlisted, actor_id=None)
+    crud.decide_proposal(session=seeded, proposal=second, status=ProposalStatus.shortlisted, actor_id=None)
+    crud.decide_proposal(session=seeded, proposal=first, status=ProposalStatus.rejected, actor_id=None,
+                         reason="예산 초과")
+
+    assert first.shortlist_rank is None
+    crud.reorder_shortlist(session=seeded, proposals=[second], actor_id=None)  # the live ones only
+    assert second.shortlist_rank == 1
+
+
+def test_a_reason_is_stored_composed_and_control_characters_are_refused(seeded, make_run):
+    import unicodedata
+
+    make_run([("LG-TV-01", "pixelwave", 0.9)])
+    proposal = seeded.exec(select(Proposal)).one()
+    with pytest.raises(crud.DataError, match="control characters"):
+        crud.decide_proposal(session=seeded, proposal=proposal, status=ProposalStatus.rejected, actor_id=None,
+                             reason="이유\x1b[31m")
+    crud.decide_proposal(session=seeded, proposal=proposal, status=ProposalStatus.rejected, actor_id=None,
+                         reason=unicodedata.normalize("NFD", "요구 성능 미달"))
+    assert proposal.reason == "요구 성능 미달"
+
+
+def test_creations_are_audited_with_who_did_them(seeded):
+    from models.schema import ChallengeCreate
+
+    field = crud.get_field_by_key(session=seeded, key="ai-2025-on-device/smart-tv")
+    sponsor = crud.get_user_by_email(session=seeded, email="lg@example.kr")
+    challenge = crud.create_challenge(session=seeded, challenge_in=ChallengeCreate(
+        field_id=field.id, title="리모컨 없이 손짓으로 TV 조작", description="카메라 없이 레이더로 손짓을 인식하는 방법을 찾습니다."),
+        sponsor_id=sponsor.organization_id, created_by_id=sponsor.id)
+    event = seeded.exec(select(Event).where(Event.entity == "challenge", Event.entity_id == challenge.id)).one()
+    assert (event.action, event.actor_id, event.data["code"]) == ("created", sponsor.id, challenge.code)
+
+
+@pytest.mark.parametrize("address", ["javascript:alert(1)", "data:text/html,hi", "ftp://files.example", "www.example.kr"])
+def test_a_website_must_be_a_web_address(address):
+    from pydantic import ValidationError
+
+    from models.schema import StartupProfileUpdate
+
+    with pytest.raises(ValidationError, match="https://"):
+        StartupProfileUpdate(website=address)
+    assert StartupProfileUpdate(website="https://픽셀웨이브.kr").website == "https://픽셀웨이브.kr"
+
+
+@pytest.mark.parametrize("slug", ["Has Capitals", "spaces here", "trailing-", "한글"])
+def test_slugs_and_codes_follow_their_pattern(slug):
+    from pydantic import ValidationError
+
+    from models.schema import ChallengeCreate, OrganizationCreate
+
+    with pytest.raises(ValidationError, match="pattern"):
+        OrganizationCreate(slug=slug, kind="startup", name_ko="가", name_en="A")
+    with pytest.raises(ValidationError, match="pattern"):
+        ChallengeCreate(field_id=1, code="lg-tv-01", title="제목입니다", description="설명은 스무 글자 이상이어야 합니다 정말로요.")

@@ -67,3 +67,14 @@ def test_compiled_korean_catalog_matches_its_source():
     expected = {m.id: m.string for m in source if m.id and m.string and not m.fuzzy}
     actual = {m.id: m.string for m in compiled if m.id}
     assert actual == expected, "run: pybabel compile -d web/translations"
+
+
+def test_the_language_switch_keeps_the_page_and_its_filters(client):
+    page = client.get("/?programme=3&page=2").get_data(as_text=True)
+    assert 'href="/?programme=3&amp;page=2&amp;lang=en"' in page
+
+
+def test_a_wrong_method_answers_405_with_the_allowed_ones(client):
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]

@@ -18,7 +18,17 @@ from sqlmodel import select
 from models import crud
 from models.enums import ProposalStatus, RoundStatus, RunStatus
 from models.schema import (
-    ChallengeUpdate, Event, Field, MatchRun, Programme, ProgrammeSponsor, Proposal, Round, RoundUpdate,
+    ChallengeUpdate,
+    Event,
+    Field,
+    FieldUpdate,
+    MatchRun,
+    Programme,
+    ProgrammeSponsor,
+    ProgrammeUpdate,
+    Proposal,
+    Round,
+    RoundUpdate,
 )
 from tests.conftest import form_token
 
@@ -198,11 +208,11 @@ def test_a_manager_edits_a_programme(login_as, seeded):
     client = login_as("manager")
     path = f"/manager/programmes/{programme.id}"
     form = page(client.get(path))
-    stamp = re.search(r'name="stamp" type="hidden" value="([^"]+)"', form).group(1)
+    stamp = re.search(r'name="version" type="hidden" value="([^"]+)"', form).group(1)
     response = post(client, path, {
         "edition_ko": "AI 초격차 챌린지 2025", "edition_en": "AI Super-Gap Challenge 2025", "name_ko": "온디바이스 AI (LG)",
         "name_en": "On-device AI (LG)", "description_ko": "수정된 설명", "description_en": "Edited", "year": "2025",
-        "selection_target": "20", "max_award_krw": "200000000", "stamp": stamp,
+        "selection_target": "20", "max_award_krw": "200000000", "version": stamp,
     })
     assert response.status_code == 302
     programme = programme_by_slug(seeded, "ai-2025-on-device")
@@ -215,21 +225,21 @@ def test_a_programme_saved_meanwhile_keeps_the_editors_text_and_shows_the_saved_
     programme = programme_by_slug(seeded, "ai-2025-on-device")
     client = login_as("manager")
     path = f"/manager/programmes/{programme.id}"
-    stamp = re.search(r'name="stamp" type="hidden" value="([^"]+)"', page(client.get(path))).group(1)
+    stamp = re.search(r'name="version" type="hidden" value="([^"]+)"', page(client.get(path))).group(1)
     admin = login_as("admin")
-    admin_stamp = re.search(r'name="stamp" type="hidden" value="([^"]+)"', page(admin.get(path))).group(1)
+    admin_stamp = re.search(r'name="version" type="hidden" value="([^"]+)"', page(admin.get(path))).group(1)
     fields = {"edition_ko": "AI 초격차 챌린지 2025", "edition_en": "AI Super-Gap Challenge 2025", "name_en": "On-device AI",
               "year": "2025", "selection_target": "15", "max_award_krw": "100000000"}
-    assert post(admin, path, {**fields, "name_ko": "관리자가 먼저 저장", "stamp": admin_stamp}).status_code == 302
+    assert post(admin, path, {**fields, "name_ko": "관리자가 먼저 저장", "version": admin_stamp}).status_code == 302
 
-    response = post(client, path, {**fields, "name_ko": "내가 쓴 이름 mixed", "stamp": stamp})
+    response = post(client, path, {**fields, "name_ko": "내가 쓴 이름 mixed", "version": stamp})
     assert response.status_code == 409
     assert 'value="내가 쓴 이름 mixed"' in page(response) and "관리자가 먼저 저장" in page(response)
     assert programme_by_slug(seeded, "ai-2025-on-device").name_ko == "관리자가 먼저 저장"
 
     # Saving again, having seen the other version, replaces it.
-    new_stamp = re.search(r'name="stamp" type="hidden" value="([^"]+)"', page(response)).group(1)
-    assert post(client, path, {**fields, "name_ko": "내가 쓴 이름 mixed", "stamp": new_stamp}).status_code == 302
+    new_stamp = re.search(r'name="version" type="hidden" value="([^"]+)"', page(response)).group(1)
+    assert post(client, path, {**fields, "name_ko": "내가 쓴 이름 mixed", "version": new_stamp}).status_code == 302
     assert programme_by_slug(seeded, "ai-2025-on-device").name_ko == "내가 쓴 이름 mixed"
 
 
@@ -252,9 +262,9 @@ def test_a_manager_adds_and_edits_a_field(login_as, seeded):
     assert response.status_code == 400 and 'value="가전 로봇 2"' in page(response)
 
     edit = f"/manager/fields/{field.id}"
-    stamp = re.search(r'name="stamp" type="hidden" value="([^"]+)"', page(client.get(edit))).group(1)
+    stamp = re.search(r'name="version" type="hidden" value="([^"]+)"', page(client.get(edit))).group(1)
     response = post(client, edit, {"name_ko": "로봇 청소기", "name_en": "Robot vacuums", "position": "6",
-                                   "participating_company_id": "0", "stamp": stamp})
+                                   "participating_company_id": "0", "version": stamp})
     assert response.status_code == 302
     field = field_by_slug(seeded, "home-robots")
     assert (field.name_ko, field.name_en, field.position, field.participating_company_id) == (
@@ -265,12 +275,13 @@ def test_a_field_saved_meanwhile_is_a_conflict_that_keeps_the_text(login_as, see
     field = field_by_slug(seeded, "smart-tv")
     client = login_as("manager")
     edit = f"/manager/fields/{field.id}"
-    stamp = re.search(r'name="stamp" type="hidden" value="([^"]+)"', page(client.get(edit))).group(1)
+    stamp = re.search(r'name="version" type="hidden" value="([^"]+)"', page(client.get(edit))).group(1)
     row = seeded.get(Field, field.id)
-    row.name_ko = "스마트 TV (수정됨)"
+    crud.update_field(session=seeded, field=row, field_in=FieldUpdate(name_ko="스마트 TV (수정됨)"),
+                      expected_version=row.version, actor_id=None)  # another manager saves first
     seeded.commit()
     response = post(client, edit, {"name_ko": "나의 TV 이름", "name_en": "Smart TV", "position": "0",
-                                   "participating_company_id": "0", "stamp": stamp})
+                                   "participating_company_id": "0", "version": stamp})
     assert response.status_code == 409
     assert 'value="나의 TV 이름"' in page(response) and "스마트 TV (수정됨)" in page(response)
 
@@ -650,9 +661,8 @@ def test_run_now_then_close_and_final_selection_with_the_reason_for_who_was_not_
                       expected_version=round_.version, actor_id=None)
     # One selection for the whole programme: two accepted startups compete for it.
     programme = dashboards.get_programme(session=seeded, programme_id=round_.programme_id)
-    dashboards.update_programme(session=seeded, programme=programme,
-                                programme_in=dashboards.ProgrammeEdit(selection_target=1),
-                                expected_stamp=dashboards.programme_stamp(programme), actor_id=None)
+    crud.update_programme(session=seeded, programme=programme, programme_in=ProgrammeUpdate(selection_target=1),
+                          expected_version=programme.version, actor_id=None)
     seeded.commit()
     manager = crud.get_user_by_email(session=seeded, email="manager@example.kr")
     seeded.commit()

@@ -307,7 +307,8 @@ def test_status_moves_from_draft_to_open_to_closed_and_reopens(seeded, login_as)
                                            "status": wanted, "version": str(version)})
         assert response.status_code == 302
         assert challenge(seeded, "QC-DRONE-02").status.value == wanted
-    moves = seeded.exec(select(Event).where(Event.entity == "challenge", Event.entity_id == draft.id)).all()
+    moves = seeded.exec(select(Event).where(Event.entity == "challenge", Event.entity_id == draft.id,
+                                            Event.action == "updated")).all()
     assert len(moves) == 3
 
 

@@ -25,6 +25,8 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict:
         "DATABASE_URL": database_url(env.get("DATABASE_URL")),
         "FIXTURES_DIR": env.get("FIXTURES_DIR", "fixtures/demo"),
         "BABEL_DEFAULT_LOCALE": "ko",
+        # The programme runs in Korea: times are shown in Korea Standard Time, stored in UTC.
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
         "LANGUAGES": ("ko", "en"),
         # Request bodies beyond this are refused with 413 before a view reads them.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),

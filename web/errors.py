@@ -21,7 +21,7 @@ TITLES = {
     429: _l("Too many attempts"), 500: _l("Server error"),
 }
 HINTS = {
-    403: _l("Your account's role cannot use this page."),
+    403: _l("Your account may not do this here."),
     404: _l("There is nothing here, or it is not yours to see."),
     409: _l("Someone saved a newer version first. Reload to see it; your own text is kept in the form."),
     413: _l("What you sent is larger than this service accepts."),
@@ -55,7 +55,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        return error_response(exc.code or 500, exc.description or exc.name)
+        body, status = error_response(exc.code or 500, exc.description or exc.name)
+        # Keep what the exception says about itself (Allow on 405, WWW-Authenticate on 401).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):

@@ -11,12 +11,18 @@ from pydantic import ValidationError
 
 def _message(error: dict) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
+    if isinstance(error.get("input"), str) and kind in ("too_long", "too_short"):
+        # Line and Paragraphs count their length after their own validators, where pydantic
+        # reports it as a generic (list-like) length; it is still a text length.
+        kind = f"string_{kind}"
     if kind == "string_too_long":
         return _("At most %(n)s characters.", n=ctx.get("max_length"))
     if kind == "string_too_short":
         return _("At least %(n)s characters.", n=ctx.get("min_length"))
     if kind == "too_long":
         return _("At most %(n)s items.", n=ctx.get("max_length"))
+    if kind == "too_short":
+        return _("At least %(n)s items.", n=ctx.get("min_length"))
     if kind in ("greater_than_equal", "greater_than"):
         return _("Must be at least %(n)s.", n=ctx.get("ge", ctx.get("gt")))
     if kind in ("less_than_equal", "less_than"):

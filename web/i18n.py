@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, current_app, request, session
 from flask_babel import Babel
 
@@ -27,4 +29,11 @@ def init_app(app: Flask) -> None:
     def _locale():
         from flask_babel import get_locale
 
-        return {"locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])}
+        return {"locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]), "lang_url": lang_url}
+
+
+def lang_url(lang: str) -> str:
+    """Returns this page's address in another language, keeping its query (filters, page)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return request.script_root + request.path + "?" + urlencode(args, doseq=True)

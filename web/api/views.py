@@ -149,8 +149,6 @@ def create_challenge(body):
             session=session, challenge_in=ChallengeCreate.model_validate(body.model_dump()),
             sponsor_id=current_user.organization_id, created_by_id=current_user.id,
         )
-        crud.record_event(session=session, entity="challenge", entity_id=challenge.id, action="created",
-                          actor_id=current_user.id, data={"code": challenge.code})
         session.commit()
     except crud.NotFound as exc:
         raise ApiError(422, "The field does not exist.", errors=[
@@ -209,9 +207,7 @@ def put_profile(body):
                 raise ApiError(409, "There is no profile yet, so no version to replace; "
                                     "leave `version` out to create it.")
             profile = crud.create_profile(session=session, profile_in=StartupProfileCreate.model_validate(
-                {**values, "organization_id": current_user.organization_id}))
-            crud.record_event(session=session, entity="profile", entity_id=profile.id, action="created",
-                              actor_id=current_user.id)
+                {**values, "organization_id": current_user.organization_id}), actor_id=current_user.id)
             session.commit()
             return profile_out(profile), 201, {"Location": url_for(".get_profile")}
         if body.version is None:

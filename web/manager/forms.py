@@ -79,7 +79,7 @@ class ProgrammeForm(FlaskForm):
     selection_target = IntegerField(_l("Startups to select"), default=0,
                                     validators=[Optional(), NumberRange(min=0, max=10_000)])
     max_award_krw = AmountField(_l("Maximum award (KRW)"), default=0, validators=[Optional(), NumberRange(min=0)])
-    stamp = HiddenField()
+    version = HiddenField()
 
     TEXT = ("edition_ko", "edition_en", "name_ko", "name_en", "description_ko", "description_en")
 
@@ -100,7 +100,7 @@ class FieldForm(FlaskForm):
     description_en = TextAreaField(_l("Description (English)"))
     position = IntegerField(_l("Position in lists"), validators=[Optional(), NumberRange(min=0, max=1000)])
     participating_company_id = SelectField(_l("Participating company"), coerce=int, default=0)
-    stamp = HiddenField()
+    version = HiddenField()
 
     def values(self) -> dict:
         """Returns what was typed, as the data layer's field names and types (0 company = none)."""

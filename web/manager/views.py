@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from models import crud, dashboards
 from models.enums import ProposalStatus, Role, RoundStatus, RunStatus, RunTrigger, SponsorRole
-from models.schema import FieldCreate, ProgrammeCreate, RoundCreate, RoundUpdate
+from models.schema import FieldCreate, FieldUpdate, ProgrammeCreate, ProgrammeUpdate, RoundCreate, RoundUpdate
 from web.access import role_required
 from web.database import get_engine, get_session
 from web.forms import apply_validation_errors
@@ -155,7 +155,7 @@ def new_programme():
             try:
                 programme_in = ProgrammeCreate.model_validate(
                     {**form.values(), "slug": slug, "operator_id": current_user.organization_id})
-                programme = dashboards.create_programme(session=db, programme_in=programme_in, actor_id=current_user.id)
+                programme = crud.create_programme(session=db, programme_in=programme_in, actor_id=current_user.id)
             except ValidationError as exc:
                 db.rollback()
                 apply_validation_errors(form, exc)
@@ -182,12 +182,12 @@ def programme(programme_id: int):
     saved = None
     status = 200
     if request.method == "GET":
-        form.stamp.data = dashboards.programme_stamp(item)
+        form.version.data = str(item.version)
     elif form.validate_on_submit():
         try:
-            programme_in = dashboards.ProgrammeEdit.model_validate(form.values())
-            dashboards.update_programme(session=db, programme=item, programme_in=programme_in,
-                                        expected_stamp=form.stamp.data or "", actor_id=current_user.id)
+            programme_in = ProgrammeUpdate.model_validate(form.values())
+            crud.update_programme(session=db, programme=item, programme_in=programme_in,
+                                  expected_version=_version(form), actor_id=current_user.id)
         except ValidationError as exc:
             db.rollback()
             apply_validation_errors(form, exc)
@@ -196,7 +196,7 @@ def programme(programme_id: int):
             db.rollback()
             item = _or_404(dashboards.get_programme(session=db, programme_id=programme_id))
             saved = _differences(form, item, ProgrammeForm.TEXT + ("year", "selection_target", "max_award_krw"))
-            form.stamp.data = dashboards.programme_stamp(item)
+            form.version.data = str(item.version)
             form.form_errors.append(_("Someone saved this programme after you opened it. Your text is kept below "
                                       "and the saved values are listed; save again to replace them with yours."))
             status = 409
@@ -214,6 +214,12 @@ def programme(programme_id: int):
         "manager/programme_form.html", form=form, programme=item, saved=saved,
         rounds=dashboards.list_rounds(session=db, programme_id=programme_id),
     ), status
+
+
+def _version(form) -> int:
+    """Returns the version an edit form was loaded with (0, which never matches, if it was tampered with)."""
+    value = form.version.data or ""
+    return int(value) if value.isdigit() else 0
 
 
 def _differences(form, row, names) -> list[tuple[str, object]]:
@@ -250,11 +256,11 @@ def new_field(programme_id: int):
         else:
             try:
                 field_in = FieldCreate.model_validate({**form.values(), "slug": slug, "programme_id": programme_id})
-                dashboards.add_field(session=db, field_in=field_in, actor_id=current_user.id)
+                crud.create_field(session=db, field_in=field_in, actor_id=current_user.id)
             except ValidationError as exc:
                 db.rollback()
                 apply_validation_errors(form, exc)
-            except dashboards.SlugTaken:
+            except crud.SlugTaken:
                 db.rollback()
                 form.slug.errors.append(_("This programme has a field with this address name already."))
             except crud.DataError as exc:
@@ -277,12 +283,12 @@ def field(field_id: int):
     saved, status = None, 200
     if request.method == "GET":
         form.participating_company_id.data = item.participating_company_id or 0
-        form.stamp.data = dashboards.field_stamp(item)
+        form.version.data = str(item.version)
     elif form.validate_on_submit():
         try:
-            field_in = dashboards.FieldEdit.model_validate(form.values())
-            dashboards.update_field(session=db, field=item, field_in=field_in, expected_stamp=form.stamp.data or "",
-                                    actor_id=current_user.id)
+            field_in = FieldUpdate.model_validate(form.values())
+            crud.update_field(session=db, field=item, field_in=field_in, expected_version=_version(form),
+                              actor_id=current_user.id)
         except ValidationError as exc:
             db.rollback()
             apply_validation_errors(form, exc)
@@ -291,7 +297,7 @@ def field(field_id: int):
             db.rollback()
             item = _or_404(dashboards.get_field(session=db, field_id=field_id))
             saved = _differences(form, item, ("name_ko", "name_en", "description_ko", "description_en", "position"))
-            form.stamp.data = dashboards.field_stamp(item)
+            form.version.data = str(item.version)
             form.form_errors.append(_("Someone saved this field after you opened it. Your text is kept below "
                                       "and the saved values are listed; save again to replace them with yours."))
             status = 409
@@ -321,7 +327,7 @@ def new_sponsor(programme_id: int):
     ]
     if form.validate_on_submit():
         try:
-            dashboards.add_sponsor(
+            crud.add_programme_sponsor(
                 session=db, programme_id=programme_id, organization_id=form.organization_id.data,
                 role=SponsorRole(form.role.data), contribution_ko=form.contribution_ko.data or "",
                 contribution_en=form.contribution_en.data or "", actor_id=current_user.id,
@@ -381,7 +387,7 @@ def new_round(programme_id: int):
         try:
             round_in = RoundCreate.model_validate(
                 {**form.values(), "programme_id": programme_id, "params": _round_params(form)})
-            created = dashboards.create_round(session=db, round_in=round_in, actor_id=current_user.id)
+            created = crud.create_round(session=db, round_in=round_in, created_by_id=current_user.id)
         except ValidationError as exc:
             db.rollback()
             apply_validation_errors(form, exc)
@@ -416,7 +422,7 @@ def edit_round(round_id: int):
         try:
             round_in = RoundUpdate.model_validate({**form.values(), "params": _round_params(form, item.params)})
             crud.update_round(session=db, round_=item, round_in=round_in,
-                              expected_version=int(form.version.data or 0), actor_id=current_user.id)
+                              expected_version=_version(form), actor_id=current_user.id)
         except ValidationError as exc:
             db.rollback()
             apply_validation_errors(form, exc)

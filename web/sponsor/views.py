@@ -143,8 +143,8 @@ def new_challenge():
         status = ChallengeStatus(form.status_asked() or ChallengeStatus.draft.value)
         challenge_in = ChallengeCreate(**checked.model_dump(), field_id=form.field_id.data, status=status)
         try:
-            challenge = sponsors.create_challenge(session=db, challenge_in=challenge_in, sponsor_id=_org_id(),
-                                                  actor_id=current_user.id)
+            challenge = crud.create_challenge(session=db, challenge_in=challenge_in, sponsor_id=_org_id(),
+                                              created_by_id=current_user.id)
         except crud.DataError as exc:
             db.rollback()
             form.form_errors.append(_("The challenge could not be saved: %(reason)s", reason=str(exc)))

@@ -42,25 +42,6 @@ _TERM_SEPARATORS = re.compile(r"[,，、\n]")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
-def text_length_errors(exc: ValidationError) -> ValidationError:
-    """Returns the errors with text lengths reported as string lengths, so the form says "characters", not "items".
-
-    Line and Paragraphs check their limit after their own validators, where pydantic reports a
-    too long text as a generic too_long/too_short; web.forms words those for lists.
-    """
-    details: list[InitErrorDetails] = []
-    for error in exc.errors():
-        kind, ctx = error["type"], error.get("ctx")
-        if kind in ("too_long", "too_short") and isinstance(error.get("input"), str):
-            bound = "max_length" if kind == "too_long" else "min_length"
-            kind, ctx = f"string_{kind}", {bound: ctx[bound]}
-        detail = InitErrorDetails(type=kind, loc=error["loc"], input=error.get("input"))
-        if ctx:
-            detail["ctx"] = ctx
-        details.append(detail)
-    return ValidationError.from_exception_data(exc.title, details)
-
-
 def split_terms(text: str) -> list[str]:
     """Splits comma-separated input into terms (blanks dropped; the model trims and de-duplicates)."""
     return [part for part in (p.strip() for p in _TERM_SEPARATORS.split(text or "")) if part]

@@ -32,7 +32,6 @@ from web.startup.forms import (
     MoveForm,
     NoteForm,
     ProfileForm,
-    text_length_errors,
 )
 
 # How many suggestions a page shows; the engine scores every open challenge either way.
@@ -164,7 +163,7 @@ def _validated_profile(form: ProfileForm, creating: bool):
         else:
             profile_in = StartupProfileUpdate(**data)
     except ValidationError as exc:
-        apply_validation_errors(form, text_length_errors(exc))
+        apply_validation_errors(form, exc)
     _, website_error = form.website_value()
     if website_error:
         form.website.errors = [*form.website.errors, website_error]
@@ -188,9 +187,7 @@ def profile():
         if profile_in is not None:
             try:
                 if mine is None:
-                    mine = crud.create_profile(session=db, profile_in=profile_in)
-                    crud.record_event(session=db, entity="profile", entity_id=mine.id, action="created",
-                                      actor_id=current_user.id)
+                    mine = crud.create_profile(session=db, profile_in=profile_in, actor_id=current_user.id)
                     created = True
                 else:
                     crud.update_profile(session=db, profile=mine, profile_in=profile_in,
@@ -302,7 +299,7 @@ def challenge(challenge_id: int):
                                              note=form.note.data or "")
     except ValidationError as exc:
         db.rollback()
-        apply_validation_errors(form, text_length_errors(exc))
+        apply_validation_errors(form, exc)
         return _render_challenge(challenge, form, 400)
     except crud.DataError as exc:
         db.rollback()
@@ -412,7 +409,7 @@ def interest_note(challenge_id: int):
             abort(404)
         except ValidationError as exc:
             db.rollback()
-            apply_validation_errors(form, text_length_errors(exc))
+            apply_validation_errors(form, exc)
         else:
             db.commit()
             flash(_("The note is saved."), "success")
