@@ -2,9 +2,10 @@
 
 matplotlib is imported when a chart is drawn, not when the app starts (it takes most of a second).
 Its own fonts have no Hangul: it only measures labels (missing glyphs are measured as boxes, so
-label room is reserved from the characters' East Asian width instead). The page shows a chart
-through <img>, and an image cannot use the page's web font, so the SVG names a font stack:
-Pretendard where installed, then the Korean system fonts of Windows, macOS, Android and Linux.
+label room is reserved from the characters' East Asian width instead). The dashboard puts each
+chart inline (`inline`), so the page's own web font (Pretendard, served by the app) draws the
+Korean labels on any machine; a chart fetched on its own names a font stack instead: Pretendard
+where installed, then the Korean system fonts of Windows, macOS, Android and Linux.
 Each number drawn next to a bar sits in a group with a stable id (value-<row>, value-<row>-<series>,
 note-<row>; row 0 is the first label), so the numbers of a chart can be read back from its file."""
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
 FONT_STACK = ("Pretendard, 'Apple SD Gothic Neo', 'Malgun Gothic', 'Noto Sans KR', 'Noto Sans CJK KR', "
               "NanumGothic, system-ui, sans-serif")
 INK, MUTED, LINE = "#1d2433", "#5b6478", "#dfe3ec"
@@ -79,7 +81,7 @@ def _render(figure, text: Text) -> str:
 def _finish(svg: str, text: Text) -> str:
     """Adds a title and description, names the Korean-capable font stack, and returns the SVG document."""
     ET.register_namespace("", SVG_NS)
-    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    ET.register_namespace("xlink", XLINK_NS)
     root = ET.fromstring(svg)
     root.set("role", "img")
     root.set("aria-labelledby", "chart-title chart-desc")
@@ -248,3 +250,28 @@ def balance_bars(
     ax.legend(loc="lower left", frameon=False, fontsize=FONT_SIZE - 1, bbox_to_anchor=(0.0, 1.0), ncols=n)
     _layout(figure, labels, right=30, top=40)
     return _render(figure, text)
+
+
+def inline(svg: str, prefix: str) -> str:
+    """Returns a chart's SVG ready to sit inside an HTML page next to other charts.
+
+    Drops the XML declaration and matplotlib's <style> element (a strict Content-Security-
+    Policy refuses inline style elements; it only sets line joins), and prefixes every id and
+    every reference to one, so several charts on one page do not share ids.
+    """
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    root = ET.fromstring(svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg)
+    for parent in root.iter():
+        for child in list(parent):
+            if child.tag == f"{{{SVG_NS}}}style":
+                parent.remove(child)
+    for node in root.iter():
+        for name, value in list(node.attrib.items()):
+            if name == "id" or name == "aria-labelledby":
+                node.set(name, " ".join(f"{prefix}-{part}" for part in value.split()))
+            elif "url(#" in value:
+                node.set(name, value.replace("url(#", f"url(#{prefix}-"))
+            elif name in ("href", f"{{{XLINK_NS}}}href") and value.startswith("#"):
+                node.set(name, f"#{prefix}-{value[1:]}")
+    return ET.tostring(root, encoding="unicode")

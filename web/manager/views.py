@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from pydantic import ValidationError
@@ -657,8 +658,13 @@ def dashboard():
     if asked and chosen is None:
         abort(404)
     runs, board = _board(chosen, request.args.get("run", type=int)) if chosen else ([], None)
+    # Inline, so the page's web font draws the Korean labels (see web/manager/charts.py).
+    drawn = {name: Markup(charts.inline(chart_svg(board, name), name)) for name in CHARTS} if board else {}
     return render_template("manager/dashboard.html", programmes=programmes, chosen=chosen, runs=runs, board=board,
-                           possible=bands().possible)
+                           possible=bands().possible, charts=drawn)
+
+
+CHARTS = ("scores", "coverage", "funnel", "balance")
 
 
 def _field_label(field) -> str:
@@ -705,7 +711,7 @@ def chart_svg(board, chart: str) -> str:
     )
 
 
-@bp.get("/dashboard/<int:programme_id>/<any(scores, coverage, funnel, balance):chart>.svg")
+@bp.get(f"/dashboard/<int:programme_id>/<any({', '.join(CHARTS)}):chart>.svg")
 def chart(programme_id: int, chart: str):
     programme = _or_404(dashboards.get_programme(session=get_session(), programme_id=programme_id))
     _runs, board = _board(programme, request.args.get("run", type=int))
