@@ -118,7 +118,8 @@ def _round_ids(session, ids: tuple[int, ...], scheduled: bool) -> list[int]:
     if scheduled:
         found = [r.id for r in runs.scheduled_rounds(session=session)]
         if not found:
-            fail("no round is scheduled")
+            # Nothing due is not an error: the demo command runs this on every start.
+            click.echo("no round is scheduled; nothing to run", err=True)
         return found
     if not ids:
         fail("name a ROUND_ID (or use --scheduled)", code=2)
@@ -127,7 +128,8 @@ def _round_ids(session, ids: tuple[int, ...], scheduled: bool) -> list[int]:
 
 @click.command("run-round")
 @click.argument("round_ids", nargs=-1, type=int)
-@click.option("--scheduled", is_flag=True, help="Run every scheduled round now (the demo uses this).")
+@click.option("--scheduled", is_flag=True,
+              help="Run every scheduled round now; with none scheduled, say so and succeed (the demo uses this).")
 @with_appcontext
 def run_round_command(round_ids: tuple[int, ...], scheduled: bool) -> None:
     """Runs match rounds now (a manual run: earlier runs are kept)."""
