@@ -15,7 +15,6 @@ import platform
 import sys
 import time
 
-import numpy as np
 
 from benchmarks.labelled import load
 from benchmarks.synthetic import synthetic_documents, synthetic_index

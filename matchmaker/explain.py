@@ -12,9 +12,8 @@ import numpy as np
 from matchmaker.cache import EmbeddingCache, embed_texts
 from matchmaker.documents import Document
 from matchmaker.eligibility import RULES, explain_rule
-from matchmaker.encoders import get_encoder
+from matchmaker.encoders import LazyEncoder
 from matchmaker.scoring import PairScores, Scorer
-from matchmaker.text import split_sentences, terms
 
 MAX_TERMS = 8
 
@@ -52,6 +51,25 @@ class Explanation:
         return out
 
 
+@dataclass(frozen=True)
+class TermFrequencies:
+    """In how many documents each term occurs, to rank shared terms rarest first."""
+
+    counts: Counter
+    n_docs: int
+
+    @classmethod
+    def of(cls, docs: Sequence[Document]) -> "TermFrequencies":
+        counts = Counter()
+        for doc in docs:
+            counts.update(set(doc.terms))
+        return cls(counts, len(docs))
+
+    def idf(self, term: str) -> float:
+        n = max(self.n_docs, 1)
+        return math.log((1 + n) / (1 + self.counts.get(term, 0))) + 1
+
+
 # Below this weight a signal is reported as not applying to the pair.
 _APPLIES = 0.2
 
@@ -59,23 +77,14 @@ _APPLIES = 0.2
 class Explainer:
     """Builds explanations for pairs scored by a fitted Scorer; sentence vectors are embedded once per document."""
 
-    def __init__(self, scorer: Scorer, cache: Optional[EmbeddingCache] = None):
+    def __init__(self, scorer: Scorer, cache: Optional[EmbeddingCache] = None, term_df: Optional["TermFrequencies"] = None):
+        """term_df: document frequencies to rank shared terms by (default: counted over the scorer's documents)."""
         self.scorer = scorer
         self.cache = cache
         self._sentences: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}
-        self._terms: dict[tuple[str, str], list[str]] = {}
-        docs = list(scorer.challenges_.docs) + list(scorer.startups_.docs)
-        df = Counter()
-        for doc in docs:
-            df.update(set(self._doc_terms(doc)))
-        n = max(len(docs), 1)
-        self._idf = {t: math.log((1 + n) / (1 + c)) + 1 for t, c in df.items()}
-
-    def _doc_terms(self, doc: Document) -> list[str]:
-        key = (doc.kind, doc.id)
-        if key not in self._terms:
-            self._terms[key] = terms(doc.text)
-        return self._terms[key]
+        if term_df is None:
+            term_df = TermFrequencies.of(list(scorer.challenges_.docs) + list(scorer.startups_.docs))
+        self._df = term_df
 
     def _doc_sentences(self, doc: Document) -> tuple[list[str], np.ndarray]:
         key = (doc.kind, doc.id)
@@ -83,8 +92,8 @@ class Explainer:
             # The tag or technology list reads as a "sentence" and tends to match another list
             # best, which explains little; shared terms already show it. Prose sentences only.
             listed = ", ".join(doc.metadata.get("tags") or doc.metadata.get("technologies") or [])
-            sentences = [s for s in split_sentences(doc.text) if s != listed] or split_sentences(doc.text) or [doc.text]
-            encoder = get_encoder(self.scorer.config.semantic_encoder)
+            sentences = [s for s in doc.sentences if s != listed] or doc.sentences or [doc.text]
+            encoder = LazyEncoder(self.scorer.config.semantic_encoder)
             self._sentences[key] = (sentences, embed_texts(encoder, sentences, cache=self.cache))
         return self._sentences[key]
 
@@ -98,10 +107,10 @@ class Explainer:
 
     def shared_terms(self, challenge: Document, startup: Document) -> list[str]:
         """Returns the terms both texts use, rarest in the corpus first, at most MAX_TERMS."""
-        c_terms = self._doc_terms(challenge)
-        shared = set(c_terms) & set(self._doc_terms(startup))
+        c_terms = challenge.terms
+        shared = set(c_terms) & set(startup.terms)
         first_seen = {t: i for i, t in reversed(list(enumerate(c_terms)))}
-        ranked = sorted(shared, key=lambda t: (-self._idf.get(t, 0.0), first_seen[t]))
+        ranked = sorted(shared, key=lambda t: (-self._df.idf(t), first_seen[t]))
         return ranked[:MAX_TERMS]
 
     def explain(self, pairs: PairScores, k: int) -> Explanation:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,8 +24,8 @@ from matchmaker.assignment import AssignmentProblem, Candidates, assign
 from matchmaker.cache import CacheStats, EmbeddingCache, MemoryCache
 from matchmaker.documents import Document, challenge_document, startup_document
 from matchmaker.eligibility import EligibilityRules
-from matchmaker.explain import Explainer
-from matchmaker.scoring import EngineConfig, Scorer, build_index, count_passages
+from matchmaker.explain import Explainer, TermFrequencies
+from matchmaker.scoring import EngineConfig, Scorer, SideIndex, build_index, count_passages, idf_of
 from matchmaker.selection import SelectionProblem, select
 from matchmaker.text import content_hash
 from models import crud, runs
@@ -309,6 +310,52 @@ class Suggestion:
     explanation: dict
 
 
+@dataclass(frozen=True)
+class OpenChallengeIndex:
+    """Every open challenge, embedded and indexed once per process until one changes.
+
+    ids, field_ids, programme_ids: (n,) arrays in index order; idf: the lexical weights of
+    the open challenges' own terms; term_df: their document frequencies for explanations.
+    """
+
+    fingerprint: tuple
+    ids: np.ndarray
+    field_ids: np.ndarray
+    programme_ids: np.ndarray
+    index: SideIndex
+    idf: np.ndarray
+    term_df: TermFrequencies
+
+
+_open_indexes: dict[str, OpenChallengeIndex] = {}
+_open_lock = threading.Lock()
+
+
+def open_challenge_index(*, session: Session, config: EngineConfig) -> OpenChallengeIndex:
+    """Returns the index of open challenges, rebuilt only when their set or text changed."""
+    fingerprint = runs.open_challenges_fingerprint(session=session)
+    engine = session.get_bind()
+    key = f"{engine.url}|{config.semantic_encoder}|{config.english_encoder}|{config.english_model}|{config.use_english}"
+    with _open_lock:
+        cached = _open_indexes.get(key)
+        if cached is not None and cached.fingerprint == fingerprint:
+            return cached
+        challenges = runs.open_challenges(session=session)
+        docs = [challenge_doc(c) for c in challenges]
+        index = build_index(docs, config, cache=embedding_cache(engine))
+        built = OpenChallengeIndex(
+            fingerprint=fingerprint,
+            ids=np.array([c.id for c in challenges], dtype=np.int64),
+            field_ids=np.array([c.field_id for c in challenges], dtype=np.int64),
+            programme_ids=np.array([c.field.programme_id for c in challenges], dtype=np.int64),
+            index=index,
+            idf=idf_of(index.term_counts),
+            term_df=TermFrequencies.of(docs),
+        )
+        _open_indexes[key] = built
+        return built
+
+
 def suggest_challenges(
     *,
     session: Session,
@@ -319,36 +366,44 @@ def suggest_challenges(
 ) -> list[Suggestion]:
     """Scores the profile against every open challenge now, best first; respects fields of interest.
 
-    Unchanged texts' embeddings come from the cache (process memory, then the database);
-    an edited profile has a new content hash, so it is embedded again at once. The
-    caller's transaction is committed once the inputs are read, so the database is not
-    held while the model runs (the session must keep objects readable after commit).
+    The open challenges are indexed once per process until one changes; only the profile
+    is embedded per call (and only when its text changed: an edited profile has a new
+    content hash). The caller's transaction is committed once the inputs are read, so the
+    database is not held while a model runs (the session must keep objects readable after
+    commit). Lexical weights come from the open challenges alone, so a suggestion's score
+    can differ slightly from the same pair's score in a round.
     """
-    challenges = runs.open_challenges(
-        session=session, field_ids=[field_id] if field_id is not None else None, programme_id=programme_id
-    )
-    if not challenges:
+    base = default_config(EligibilityRules(require_field_interest=False))
+    catalogue = open_challenge_index(session=session, config=base)
+    if catalogue.ids.size == 0:
         return []
     vetoes = runs.rejected_pairs(session=session, startup_id=profile.id)
-    c_docs = [challenge_doc(c) for c in challenges]
     s_doc = startup_doc(profile)
     engine = session.get_bind()
     session.commit()
     config = default_config(_rules_for({}, vetoes, datetime.now(timezone.utc).year))
     cache = embedding_cache(engine)
-    scorer = Scorer(config).fit(build_index(c_docs, config, cache=cache), build_index([s_doc], config, cache=cache))
-    pairs = scorer.score_pairs(np.arange(len(c_docs)), np.zeros(len(c_docs), dtype=np.int64))
-    order = [k for k in np.lexsort((pairs.challenge, -pairs.score)) if pairs.rule[k] == 0][:limit]
-    explainer = Explainer(scorer, cache=cache)
+    scorer = Scorer(config).fit(catalogue.index, build_index([s_doc], config, cache=cache), idf=catalogue.idf)
+    n = catalogue.ids.size
+    pairs = scorer.score_pairs(np.arange(n), np.zeros(n, dtype=np.int64))
+    wanted = pairs.rule == 0
+    if programme_id is not None:
+        wanted &= catalogue.programme_ids == programme_id
+    if field_id is not None:
+        wanted &= catalogue.field_ids == field_id
+    order = [int(k) for k in np.lexsort((catalogue.ids, -pairs.score)) if wanted[k]][:limit]
+    rows = runs.challenges_by_ids(session=session, ids=[int(catalogue.ids[k]) for k in order])
+    explainer = Explainer(scorer, cache=cache, term_df=catalogue.term_df)
     bands = scorer.config.bands
     return [
         Suggestion(
-            challenge=challenges[int(pairs.challenge[k])],
+            challenge=rows[int(catalogue.ids[k])],
             score=float(pairs.score[k]),
             band=bands.name(float(pairs.score[k])),
-            explanation=explainer.explain(pairs, int(k)).as_dict(),
+            explanation=explainer.explain(pairs, k).as_dict(),
         )
         for k in order
+        if int(catalogue.ids[k]) in rows  # closed in the meantime: left out
     ]
 
 

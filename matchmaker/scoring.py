@@ -9,8 +9,9 @@ A pair's score is a logistic model over its signals (see `Calibration`):
   passage vectors), the signal that works across Korean and English;
 - coverage: for each passage of the challenge, its best match among the startup's
   passages, averaged; a long profile whose fitting part comes last still scores;
-- minilm: cosine of all-MiniLM-L6-v2 vectors, weighted by `english`, the product of the
-  two documents' English word shares, so it speaks only where both sides are English;
+- minilm: cosine of all-MiniLM-L6-v2 vectors (of a document's mostly-English passages
+  only), weighted by `english`, the product of the two documents' English word shares, so
+  it speaks only where both sides are English;
 - lexical: TF-IDF cosine of word stems (Korean particles stripped), weighted by `same_language`, the chance
   that a word drawn from each document is in the same language. A cross-language pair
   has a weight near 0, so the lexical signal can neither lift nor drag it.
@@ -39,8 +40,8 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from matchmaker.cache import CacheStats, EmbeddingCache, embed_texts
 from matchmaker.documents import Document
 from matchmaker.eligibility import ELIGIBLE, EligibilityRules, check
-from matchmaker.encoders import Encoder, get_encoder, unit_rows
-from matchmaker.text import passages, terms
+from matchmaker.encoders import Encoder, LazyEncoder, passage_chars, unit_rows
+from matchmaker.text import language_mix
 
 FEATURES = ("use", "coverage", "minilm", "english", "lexical", "same_language")
 
@@ -161,10 +162,26 @@ class SideIndex:
     term_counts: sparse.csr_matrix
 
 
-def _embed_passages(
-    encoder: Encoder, docs: Sequence[Document], cache, stats, progress
+# The English model reads only passages at least this English (by words); it cannot read
+# Korean, and a Korean passage costs it the most (every syllable is a word piece).
+ENGLISH_PASSAGE_SHARE = 0.5
+
+
+def _english(passage: str) -> bool:
+    return language_mix(passage).en >= ENGLISH_PASSAGE_SHARE
+
+
+def embed_documents(
+    encoder: Encoder, docs: Sequence[Document], cache, stats, progress, keep: Optional[Callable[[str], bool]] = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    pieces = [passages(d.text, encoder.passage_chars) for d in docs]
+    """Embeds each document's passages (those `keep` accepts) and averages them per document.
+
+    Returns (document vectors (n, dim) unit rows or zero where nothing was kept, passage
+    vectors (p, dim), offsets (n + 1,)).
+    """
+    pieces = [d.passages(encoder.passage_chars) for d in docs]
+    if keep is not None:
+        pieces = [[p for p in ps if keep(p)] for ps in pieces]
     counts = np.array([len(p) for p in pieces], dtype=np.int64)
     offsets = np.zeros(len(docs) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
@@ -172,7 +189,10 @@ def _embed_passages(
     vectors = embed_texts(encoder, flat, cache=cache, stats=stats, progress=progress)
     # A document's vector is the mean of its passage vectors: its cosine with another
     # document is then the average of all passage-pair scores, so every passage counts.
-    doc = np.add.reduceat(vectors, offsets[:-1], axis=0) if len(flat) else np.zeros((0, encoder.dim), np.float32)
+    doc = np.zeros((len(docs), vectors.shape[1]), dtype=np.float32)
+    has = counts > 0
+    if has.any():
+        doc[has] = np.add.reduceat(vectors, offsets[:-1][has], axis=0)
     return unit_rows(doc), vectors, offsets
 
 
@@ -186,42 +206,55 @@ def build_index(
 ) -> SideIndex:
     """Embeds one side's documents (through the cache) into a SideIndex."""
     mix = np.array([[d.mix.ko, d.mix.en] for d in docs], dtype=np.float32).reshape(len(docs), 2)
-    use_doc, use_passages, use_offsets = _embed_passages(
-        get_encoder(config.semantic_encoder), docs, cache, stats, progress
+    use_doc, use_passages, use_offsets = embed_documents(
+        LazyEncoder(config.semantic_encoder), docs, cache, stats, progress
     )
     minilm_doc = None
     if config.use_english:
-        minilm_doc, _, _ = _embed_passages(
-            get_encoder(config.english_encoder, config.english_model), docs, cache, stats, progress
+        minilm_doc, _, _ = embed_documents(
+            LazyEncoder(config.english_encoder, config.english_model), docs, cache, stats, progress, keep=_english
         )
     return SideIndex(docs, mix, use_doc, use_passages, use_offsets, minilm_doc, count_terms(docs, config))
 
 
 LEXICAL_FEATURES = 2**20
-LEXICAL_ANALYZERS: dict[str, dict] = {
+def _own_terms(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+# analyzer name -> (what each document hands the hasher, the hasher's options)
+LEXICAL_ANALYZERS: dict[str, tuple[Callable[[Document], object], dict]] = {
     # Word stems: as good as character n-grams on the calibration set, with a twelfth of the entries.
-    "terms": {"analyzer": terms},
-    "char": {"analyzer": "char_wb", "ngram_range": (2, 4)},
+    # The document's own cached terms go in, so each text is tokenised once.
+    "terms": (lambda d: d.terms, {"analyzer": _own_terms}),
+    "char": (lambda d: d.text, {"analyzer": "char_wb", "ngram_range": (2, 4)}),
 }
 
 
 def count_terms(docs: Sequence[Document], config: EngineConfig) -> sparse.csr_matrix:
     """Counts each document's terms into hashed columns: (n, LEXICAL_FEATURES) float32, stateless per document."""
     try:
-        options = LEXICAL_ANALYZERS[config.lexical_analyzer]
+        source, options = LEXICAL_ANALYZERS[config.lexical_analyzer]
     except KeyError:
         raise ValueError(f"unknown lexical analyzer '{config.lexical_analyzer}'; known: {', '.join(LEXICAL_ANALYZERS)}") from None
     hasher = HashingVectorizer(n_features=LEXICAL_FEATURES, alternate_sign=False, norm=None, dtype=np.float32, **options)
-    return hasher.transform([d.text for d in docs]).tocsr()
+    return hasher.transform([source(d) for d in docs]).tocsr()
 
 
-def tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Weights counts by sublinear TF and smoothed IDF over these rows, then scales rows to unit length."""
-    n = counts.shape[0]
+def idf_of(counts: sparse.csr_matrix) -> np.ndarray:
+    """Returns the smoothed inverse document frequency of each hashed term over these rows: (LEXICAL_FEATURES,)."""
     counts = counts.tocsr(copy=True)
     counts.sum_duplicates()
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+    return (np.log((1 + counts.shape[0]) / (1 + df)) + 1).astype(np.float32)
+
+
+def tfidf(counts: sparse.csr_matrix, idf: Optional[np.ndarray] = None) -> sparse.csr_matrix:
+    """Weights counts by sublinear TF and IDF (over these rows unless given), then scales rows to unit length."""
+    if idf is None:
+        idf = idf_of(counts)
+    counts = counts.tocsr(copy=True)
+    counts.sum_duplicates()
     counts.data = (1 + np.log(counts.data)) * idf[counts.indices]
     norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
     norms[norms == 0] = 1
@@ -233,9 +266,17 @@ def count_passages(docs: Sequence[Document], config: EngineConfig) -> int:
     total = 0
     encoders = [config.semantic_encoder] + ([config.english_encoder] if config.use_english else [])
     for name in encoders:
-        chars = 400 if name == "use-multilingual" else 600
-        total += sum(len(passages(d.text, chars)) for d in docs)
+        keep = _english if name == config.english_encoder else (lambda p: True)
+        total += sum(sum(1 for p in d.passages(passage_chars(name)) if keep(p)) for d in docs)
     return total
+
+
+def _passage_rows(offsets: np.ndarray, docs: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Returns the passage rows of several documents laid end to end, and where each document starts."""
+    seg = np.zeros(len(docs), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=seg[1:])
+    rows = np.arange(lengths.sum()) - np.repeat(seg, lengths) + np.repeat(offsets[docs], lengths)
+    return rows, seg
 
 
 @dataclass(frozen=True)
@@ -259,10 +300,12 @@ class Scorer:
     def __init__(self, config: EngineConfig = EngineConfig()):
         self.config = config.resolved()
 
-    def fit(self, challenges: SideIndex, startups: SideIndex) -> "Scorer":
+    def fit(self, challenges: SideIndex, startups: SideIndex, idf: Optional[np.ndarray] = None) -> "Scorer":
+        """Prepares scoring between the two sides. `idf` fixes the lexical weights (rolling
+        suggestions use the open challenges' own, so one profile never shifts them)."""
         self.challenges_ = challenges
         self.startups_ = startups
-        matrix = tfidf(sparse.vstack([challenges.term_counts, startups.term_counts], format="csr"))
+        matrix = tfidf(sparse.vstack([challenges.term_counts, startups.term_counts], format="csr"), idf)
         n_c = len(challenges.docs)
         self.lexical_c_ = matrix[:n_c].tocsr()
         self.lexical_s_ = matrix[n_c:].tocsr()
@@ -301,35 +344,53 @@ class Scorer:
         multi = np.flatnonzero((c_len > 1) | (s_len > 1))
         if multi.size == 0:
             return out
-        order = multi[np.argsort(ci[multi], kind="stable")]
-        bounds = np.flatnonzero(np.diff(ci[order])) + 1
+        # One matrix product per document of the side with fewer distinct documents: per
+        # challenge in a round, per startup for one profile's suggestions.
+        by_challenge = np.unique(ci[multi]).size <= np.unique(si[multi]).size
+        key = ci if by_challenge else si
+        order = multi[np.argsort(key[multi], kind="stable")]
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
         for group in np.split(order, bounds):
-            i = ci[group[0]]
-            a = c.use_passages[c.use_offsets[i] : c.use_offsets[i + 1]]
-            starts, lengths = s.use_offsets[si[group]], s_len[group]
-            seg = np.zeros(len(group), dtype=np.int64)
-            np.cumsum(lengths[:-1], out=seg[1:])
-            rows = np.arange(lengths.sum()) - np.repeat(seg, lengths) + np.repeat(starts, lengths)
-            sims = a @ s.use_passages[rows].T  # (passages of i, passages of all its candidates)
-            out[group] = np.maximum.reduceat(sims, seg, axis=1).mean(axis=0)
+            if by_challenge:
+                i = ci[group[0]]
+                a = c.use_passages[c.use_offsets[i] : c.use_offsets[i + 1]]
+                rows, seg = _passage_rows(s.use_offsets, si[group], s_len[group])
+                sims = a @ s.use_passages[rows].T  # (passages of i, passages of all its candidates)
+                out[group] = np.maximum.reduceat(sims, seg, axis=1).mean(axis=0)
+            else:
+                j = si[group[0]]
+                b = s.use_passages[s.use_offsets[j] : s.use_offsets[j + 1]]
+                rows, seg = _passage_rows(c.use_offsets, ci[group], c_len[group])
+                best = (c.use_passages[rows] @ b.T).max(axis=1)  # each challenge passage's best match in j
+                out[group] = np.add.reduceat(best, seg) / c_len[group]
         return out
 
     def _lexical(self, ci: np.ndarray, si: np.ndarray) -> np.ndarray:
+        if si.size and (si == si[0]).all():
+            # One startup against many challenges (a profile's suggestions): one product.
+            return np.asarray((self.lexical_c_[ci] @ self.lexical_s_[si[0]].T).todense(), dtype=np.float32).ravel()
         left = self.lexical_c_[ci]
         right = self.lexical_s_[si]
         return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).ravel()
 
-    def features_for(self, ci: np.ndarray, si: np.ndarray) -> dict[str, np.ndarray]:
-        """Returns every signal for the pairs (challenge ci[k], startup si[k]): arrays of shape (n_pairs,)."""
+    def features_for(self, ci: np.ndarray, si: np.ndarray, use: Optional[np.ndarray] = None) -> dict[str, np.ndarray]:
+        """Returns every signal for the pairs (challenge ci[k], startup si[k]): arrays of shape (n_pairs,).
+
+        `use` may pass the semantic cosines when the caller has them (stage 1 does). The
+        English-model and lexical cosines are computed only where their weight is not zero.
+        """
         c, s = self.challenges_, self.startups_
-        use = np.einsum("ij,ij->i", c.use_doc[ci], s.use_doc[si])
+        if use is None:
+            use = np.einsum("ij,ij->i", c.use_doc[ci], s.use_doc[si])
         english = c.mix[ci, 1] * s.mix[si, 1]
         same = c.mix[ci, 0] * s.mix[si, 0] + english
+        minilm = np.zeros(len(ci), dtype=np.float32)
         if c.minilm_doc is not None:
-            minilm = np.einsum("ij,ij->i", c.minilm_doc[ci], s.minilm_doc[si])
-        else:
-            minilm = np.zeros(len(ci), dtype=np.float32)
-        lexical = self._lexical(ci, si)
+            some = np.flatnonzero(english > 0)
+            minilm[some] = np.einsum("ij,ij->i", c.minilm_doc[ci[some]], s.minilm_doc[si[some]])
+        lexical = np.zeros(len(ci), dtype=np.float32)
+        some = np.flatnonzero(same > 0)
+        lexical[some] = self._lexical(ci[some], si[some])
         return {
             "use": use.astype(np.float32),
             "coverage": self._coverage(ci, si, use),
@@ -342,11 +403,11 @@ class Scorer:
             "lexical_raw": lexical,
         }
 
-    def score_pairs(self, ci: Sequence[int], si: Sequence[int]) -> PairScores:
+    def score_pairs(self, ci: Sequence[int], si: Sequence[int], use: Optional[np.ndarray] = None) -> PairScores:
         """Scores given pairs exactly: calibrated scores in [0, 1] with their features and rule codes."""
         ci = np.asarray(ci, dtype=np.int64)
         si = np.asarray(si, dtype=np.int64)
-        features = self.features_for(ci, si)
+        features = self.features_for(ci, si, use)
         score = 1.0 / (1.0 + np.exp(-self.config.calibration.logit(features)))
         return PairScores(ci, si, score.astype(np.float32), features, self.rules_[ci, si])
 
@@ -376,6 +437,20 @@ class Scorer:
         ])
         right = np.hstack([s.use_doc, np.stack([s.mix[:, 1], s.mix[:, 0], np.ones(len(s.docs))], axis=1)])
         return np.ascontiguousarray(left, dtype=np.float32), np.ascontiguousarray(right, dtype=np.float32)
+
+    def _use_from_stage1(self, ci: np.ndarray, si: np.ndarray, logit: np.ndarray) -> Optional[np.ndarray]:
+        """Recovers the semantic cosines from stage-1 logits (the other stage-1 terms are cheap to subtract)."""
+        w = self.config.calibration.weights
+        scale = w.get("use", 0.0) + w.get("coverage", 0.0)
+        if abs(scale) < 1e-6:
+            return None
+        c, s = self.challenges_, self.startups_
+        english = c.mix[ci, 1] * s.mix[si, 1]
+        same = c.mix[ci, 0] * s.mix[si, 0] + english
+        rest = (self.config.calibration.intercept
+                + (w.get("english", 0.0) + w.get("minilm", 0.0) * self.minilm_mean_) * english
+                + (w.get("same_language", 0.0) + w.get("lexical", 0.0) * self.lexical_mean_) * same)
+        return ((logit - rest) / scale).astype(np.float32)
 
     def candidates(self, top_n: int, *, per: str = "challenge", block: int = 20_000) -> PairScores:
         """Keeps the top_n eligible pairs per challenge (or per startup) and scores them exactly.
@@ -410,10 +485,11 @@ class Scorer:
         best_val, best_idx = best_val.numpy(), best_idx.numpy()
         q = np.repeat(np.arange(n_q), best_idx.shape[1])
         d = best_idx.ravel()
-        keep = np.isfinite(best_val.ravel())
-        q, d = q[keep], d[keep]
+        logit = best_val.ravel()
+        keep = np.isfinite(logit)
+        q, d, logit = q[keep], d[keep], logit[keep]
         ci, si = (q, d) if per == "challenge" else (d, q)
-        pairs = self.score_pairs(ci, si)
+        pairs = self.score_pairs(ci, si, use=self._use_from_stage1(ci, si, logit))
         query = pairs.challenge if per == "challenge" else pairs.startup
         other = pairs.startup if per == "challenge" else pairs.challenge
         order = np.lexsort((other, -pairs.score, query))

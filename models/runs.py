@@ -307,3 +307,22 @@ def programme_capacity(*, session: Session, programme_ids: Iterable[int]) -> dic
 def round_field_ids(*, session: Session, round_id: int) -> list[int]:
     """Returns the ids of the fields a round matches."""
     return list(session.exec(select(RoundField.field_id).where(RoundField.round_id == round_id)))
+
+
+def open_challenges_fingerprint(*, session: Session) -> tuple:
+    """Returns what changes whenever the set or text of open challenges does: (count, sum of versions, last update)."""
+    from sqlalchemy import func
+
+    return tuple(session.exec(
+        select(func.count(), func.coalesce(func.sum(Challenge.version), 0), func.max(Challenge.updated_at))
+        .where(Challenge.status == ChallengeStatus.open)
+    ).one())
+
+
+def challenges_by_ids(*, session: Session, ids: Sequence[int]) -> dict[int, Challenge]:
+    """Gets challenges by id with field, programme and sponsor loaded."""
+    rows = session.exec(
+        select(Challenge).where(Challenge.id.in_(list(ids)))
+        .options(selectinload(Challenge.field).selectinload(Field.programme), selectinload(Challenge.sponsor))
+    )
+    return {c.id: c for c in rows}

@@ -14,7 +14,6 @@ from models import crud
 from models.enums import ChallengeStatus, ProposalStatus, RunStatus
 from models.schema import (
     Challenge,
-    ChallengeCreate,
     Field,
     Interest,
     MatchRun,

@@ -176,8 +176,21 @@ def test_unchanged_text_is_served_from_the_cache_and_only_changed_text_is_embedd
     edited += startups[1:]
     after_edit = CacheStats()
     new_index = build_index(edited, config, cache=cache, stats=after_edit)
-    assert after_edit.misses == 2  # the edited profile's one passage, once per encoder
+    assert after_edit.misses == 1  # the edited Korean passage, by the multilingual model only
     assert np.allclose(new_index.use_doc[1:], index.use_doc[1:])
+
+    english = [startups[0], startup_document({**STARTUPS[1], "description": STARTUPS[1]["description"] + " Now smaller."})]
+    after_english_edit = CacheStats()
+    build_index(english + startups[2:], config, cache=cache, stats=after_english_edit)
+    assert after_english_edit.misses == 2  # an English passage: both models read it
+
+
+def test_the_english_model_reads_only_the_english_passages_of_a_document(encoders):
+    korean = startup_document(STARTUPS[0])
+    english = startup_document(STARTUPS[2])
+    index = build_index([korean, english], EngineConfig())
+    assert not index.minilm_doc[0].any()  # nothing English to read: no vector, so no weight
+    assert np.isclose(np.linalg.norm(index.minilm_doc[1]), 1.0)
 
 
 def test_each_model_loads_once_per_process(encoders):
@@ -203,3 +216,30 @@ def test_stage_one_keeps_every_real_fit_and_returns_exact_scores(encoders, docs,
     everything = scorer.candidates(len(docs[1]), per="startup")
     assert len(everything.score) == matrix.size
     assert np.allclose(np.sort(everything.score), np.sort(matrix.ravel()), atol=1e-6)
+
+
+def test_coverage_is_the_same_whichever_side_it_is_computed_from():
+    from scipy import sparse
+
+    from matchmaker.documents import Document
+    from matchmaker.encoders import unit_rows
+    from matchmaker.scoring import SideIndex
+
+    rng = np.random.default_rng(5)
+
+    def side(kind, n):
+        counts = rng.integers(1, 4, size=n)
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        passages = unit_rows(rng.standard_normal((offsets[-1], 8)))
+        docs = [Document(id=str(i), kind=kind, title="t", text="text", language="en") for i in range(n)]
+        return SideIndex(docs, np.tile([0.0, 1.0], (n, 1)).astype(np.float32),
+                         unit_rows(np.add.reduceat(passages, offsets[:-1], axis=0)), passages, offsets, None,
+                         sparse.csr_matrix((n, 16), dtype=np.float32))
+
+    scorer = Scorer(EngineConfig()).fit(side("challenge", 7), side("startup", 5))
+    # One challenge against every startup is grouped by challenge; one startup against every
+    # challenge is grouped by startup. Both must fill the same 7 x 5 matrix.
+    by_challenge = np.stack([scorer._coverage(np.full(5, i), np.arange(5), np.zeros(5, np.float32)) for i in range(7)])
+    by_startup = np.stack([scorer._coverage(np.arange(7), np.full(7, j), np.zeros(7, np.float32)) for j in range(5)]).T
+    assert np.allclose(by_challenge, by_startup, atol=1e-6)
+    assert by_challenge.std() > 0.05  # a real spread of values, not a constant

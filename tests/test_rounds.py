@@ -17,7 +17,6 @@ from models.schema import (
     ChallengeUpdate, Embedding, Event, InterestCreate, MatchRun, OrganizationCreate, Proposal, Round,
     StartupProfileCreate, StartupProfileUpdate,
 )
-from tests.conftest import BACKENDS
 
 TV_PROFILE = ("저해상도 방송 영상을 TV 칩의 NPU에서 실시간으로 4K 화질로 키우는 초해상도 모델을 만듭니다. "
               "프레임당 10ms 안에 처리하고 영상은 기기 밖으로 나가지 않습니다.")

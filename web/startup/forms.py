@@ -7,8 +7,6 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from pydantic import ValidationError
-from pydantic_core import InitErrorDetails
 from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired
 
