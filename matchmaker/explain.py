@@ -86,13 +86,35 @@ class Explainer:
             term_df = TermFrequencies.of(list(scorer.challenges_.docs) + list(scorer.startups_.docs))
         self._df = term_df
 
+    @staticmethod
+    def _prose(doc: Document) -> list[str]:
+        # The tag or technology list reads as a "sentence" and tends to match another list
+        # best, which explains little; shared terms already show it. Prose sentences only.
+        listed = ", ".join(doc.metadata.get("tags") or doc.metadata.get("technologies") or [])
+        return [s for s in doc.sentences if s != listed] or doc.sentences or [doc.text]
+
+    def prepare(self, pairs: PairScores, indices: Sequence[int]) -> None:
+        """Embeds, in one batch, the sentences of every document the given pairs involve."""
+        docs = {}
+        for k in indices:
+            for doc in (self.scorer.challenges_.docs[int(pairs.challenge[k])],
+                        self.scorer.startups_.docs[int(pairs.startup[k])]):
+                if (doc.kind, doc.id) not in self._sentences:
+                    docs[(doc.kind, doc.id)] = doc
+        if not docs:
+            return
+        sentences = {key: self._prose(doc) for key, doc in docs.items()}
+        flat = [s for group in sentences.values() for s in group]
+        vectors = embed_texts(LazyEncoder(self.scorer.config.semantic_encoder), flat, cache=self.cache)
+        start = 0
+        for key, group in sentences.items():
+            self._sentences[key] = (group, vectors[start : start + len(group)])
+            start += len(group)
+
     def _doc_sentences(self, doc: Document) -> tuple[list[str], np.ndarray]:
         key = (doc.kind, doc.id)
         if key not in self._sentences:
-            # The tag or technology list reads as a "sentence" and tends to match another list
-            # best, which explains little; shared terms already show it. Prose sentences only.
-            listed = ", ".join(doc.metadata.get("tags") or doc.metadata.get("technologies") or [])
-            sentences = [s for s in doc.sentences if s != listed] or doc.sentences or [doc.text]
+            sentences = self._prose(doc)
             encoder = LazyEncoder(self.scorer.config.semantic_encoder)
             self._sentences[key] = (sentences, embed_texts(encoder, sentences, cache=self.cache))
         return self._sentences[key]
@@ -144,5 +166,6 @@ class Explainer:
         )
 
     def explain_all(self, pairs: PairScores, indices: Sequence[int]) -> list[Explanation]:
-        """Explains several pairs of a PairScores."""
+        """Explains several pairs of a PairScores (their sentences embedded in one batch)."""
+        self.prepare(pairs, indices)
         return [self.explain(pairs, k) for k in indices]

@@ -11,6 +11,7 @@ import hashlib
 import json
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -25,7 +26,7 @@ from matchmaker.cache import CacheStats, EmbeddingCache, MemoryCache
 from matchmaker.documents import Document, challenge_document, startup_document
 from matchmaker.eligibility import EligibilityRules
 from matchmaker.explain import Explainer, TermFrequencies
-from matchmaker.scoring import EngineConfig, Scorer, SideIndex, build_index, count_passages, idf_of
+from matchmaker.scoring import EngineConfig, Scorer, SideIndex, build_index, count_passages, idf_of, tfidf
 from matchmaker.selection import SelectionProblem, select
 from matchmaker.text import content_hash
 from models import crud, runs
@@ -74,6 +75,12 @@ def startup_doc(profile: StartupProfile) -> Document:
         "founded": profile.founded_year,
         "fields": [f.key for f in profile.fields],
     })
+
+
+def record_doc(record: dict, *, kind: str) -> Document:
+    """Turns a plain record from models.runs (challenge_records / profile_records) into an engine document."""
+    build = challenge_document if kind == "challenge" else startup_document
+    return build({**record, "id": str(record["id"])})
 
 
 # --- caches ------------------------------------------------------------------------------------------
@@ -194,9 +201,9 @@ def _execute(*, engine: Engine, run: MatchRun, progress: Optional[Progress], con
     with Session(engine) as session:
         round_ = runs.load_round(session=session, round_id=run.round_id)
         field_ids = [f.id for f in round_.fields]
-        challenges = runs.open_challenges(session=session, field_ids=field_ids)
-        profiles = runs.all_profiles(session=session)
-        vetoes = runs.rejected_pairs(session=session, challenge_ids=[c.id for c in challenges])
+        challenges = runs.challenge_records(session=session, field_ids=field_ids)
+        profiles = runs.profile_records(session=session)
+        vetoes = runs.rejected_pairs(session=session, challenge_ids=[c["id"] for c in challenges])
         previous = runs.latest_successful_run(session=session, round_id=round_.id)
         carry_over = runs.decisions_of_run(session=session, run_id=previous.id) if previous else {}
         params = {
@@ -206,10 +213,10 @@ def _execute(*, engine: Engine, run: MatchRun, progress: Optional[Progress], con
             "solver": round_.solver,
             **(round_.params or {}),
         }
-        c_docs = [challenge_doc(c) for c in challenges]
-        s_docs = [startup_doc(p) for p in profiles]
+        c_docs = [record_doc(c, kind="challenge") for c in challenges]
+        s_docs = [record_doc(p, kind="startup") for p in profiles]
         field_names = {f.key: f.name_en for f in round_.fields}
-        challenge_field = [c.field.key for c in challenges]
+        challenge_field = [c["field"] for c in challenges]
         reference_year = round_.match_at.year
     timings["load"] = time.perf_counter() - t0
 
@@ -263,7 +270,7 @@ def _execute(*, engine: Engine, run: MatchRun, progress: Optional[Progress], con
             challenge_field=np.array([f_index[f] for f in challenge_field], dtype=np.int64),
             field_minimum=minimum,
             field_names={i: field_names.get(f, f) for f, i in f_index.items()},
-            challenge_names=[challenges[i].code for i in range(len(challenges))],
+            challenge_names=[c["code"] for c in challenges],
         )
         assignment = assign(problem, solver=params["solver"])
         binding = assignment.binding
@@ -271,15 +278,16 @@ def _execute(*, engine: Engine, run: MatchRun, progress: Optional[Progress], con
 
         t = time.perf_counter()
         position = {(int(c), int(s)): k for k, (c, s) in enumerate(zip(pairs.challenge, pairs.startup))}
+        chosen = [(ci, rank, position[(ci, si)]) for ci, items in assignment.by_challenge().items()
+                  for rank, (si, _score) in enumerate(items, start=1)]
         explainer = Explainer(scorer, cache=cache)
-        for ci, items in assignment.by_challenge().items():
-            for rank, (si, _score) in enumerate(items, start=1):
-                k = position[(ci, si)]
-                proposals.append(runs.NewProposal(
-                    challenge_id=int(c_docs[ci].id), startup_id=int(s_docs[si].id),
-                    score=round(float(pairs.score[k]), 6), components=_components(pairs.features, k), rank=rank,
-                    explanation=explainer.explain(pairs, k).as_dict(),
-                ))
+        explanations = explainer.explain_all(pairs, [k for _, _, k in chosen])
+        for (ci, rank, k), explanation in zip(chosen, explanations):
+            proposals.append(runs.NewProposal(
+                challenge_id=int(c_docs[ci].id), startup_id=int(s_docs[int(pairs.startup[k])].id),
+                score=round(float(pairs.score[k]), 6), components=_components(pairs.features, k), rank=rank,
+                explanation=explanation.as_dict(),
+            ))
         timings["explain"] = time.perf_counter() - t
     if progress:
         progress("writing", len(proposals), len(proposals))
@@ -340,16 +348,18 @@ def open_challenge_index(*, session: Session, config: EngineConfig) -> OpenChall
         cached = _open_indexes.get(key)
         if cached is not None and cached.fingerprint == fingerprint:
             return cached
-        challenges = runs.open_challenges(session=session)
-        docs = [challenge_doc(c) for c in challenges]
+        challenges = runs.challenge_records(session=session)
+        docs = [record_doc(c, kind="challenge") for c in challenges]
         index = build_index(docs, config, cache=embedding_cache(engine))
+        idf = idf_of(index.term_counts)
+        index.weighted_terms = tfidf(index.term_counts, idf)
         built = OpenChallengeIndex(
             fingerprint=fingerprint,
-            ids=np.array([c.id for c in challenges], dtype=np.int64),
-            field_ids=np.array([c.field_id for c in challenges], dtype=np.int64),
-            programme_ids=np.array([c.field.programme_id for c in challenges], dtype=np.int64),
+            ids=np.array([c["id"] for c in challenges], dtype=np.int64),
+            field_ids=np.array([c["field_id"] for c in challenges], dtype=np.int64),
+            programme_ids=np.array([c["programme_id"] for c in challenges], dtype=np.int64),
             index=index,
-            idf=idf_of(index.term_counts),
+            idf=idf,
             term_df=TermFrequencies.of(docs),
         )
         _open_indexes[key] = built
@@ -367,20 +377,67 @@ def suggest_challenges(
     """Scores the profile against every open challenge now, best first; respects fields of interest.
 
     The open challenges are indexed once per process until one changes; only the profile
-    is embedded per call (and only when its text changed: an edited profile has a new
-    content hash). The caller's transaction is committed once the inputs are read, so the
-    database is not held while a model runs (the session must keep objects readable after
-    commit). Lexical weights come from the open challenges alone, so a suggestion's score
-    can differ slightly from the same pair's score in a round.
+    is embedded when its text changed (an edited profile has a new content hash), and a
+    ranking is reused while its inputs stay the same. When it must be computed, the
+    caller's transaction is committed once the inputs are read, so the database is not
+    held while a model runs (the session must keep objects readable after commit).
+    Lexical weights come from the open challenges alone, so a suggestion's score can differ
+    slightly from the same pair's score in a round.
     """
     base = default_config(EligibilityRules(require_field_interest=False))
     catalogue = open_challenge_index(session=session, config=base)
     if catalogue.ids.size == 0:
         return []
     vetoes = runs.rejected_pairs(session=session, startup_id=profile.id)
+    key = (str(session.get_bind().url), profile.id, profile.version, tuple(f.id for f in profile.fields),
+           catalogue.fingerprint, frozenset(vetoes), limit, programme_id, field_id)
+    ranked = _ranked_suggestions.get(key)
+    if ranked is None:
+        ranked = _rank_for_profile(session, catalogue, profile, vetoes, limit, programme_id, field_id)
+        _ranked_suggestions.put(key, ranked)
+    rows = runs.challenges_by_ids(session=session, ids=[challenge_id for challenge_id, *_ in ranked])
+    return [
+        Suggestion(challenge=rows[challenge_id], score=score, band=band, explanation=explanation)
+        for challenge_id, score, band, explanation in ranked
+        if challenge_id in rows  # closed in the meantime: left out
+    ]
+
+
+class _Recent:
+    """A small thread-safe LRU map: the last rankings computed in this process."""
+
+    def __init__(self, size: int):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+# A ranking depends only on the key it is stored under (profile version, open challenges'
+# fingerprint, rejections, filters), so a page reloaded before any of those change reuses it.
+_ranked_suggestions = _Recent(2048)
+
+
+def _rank_for_profile(session, catalogue, profile, vetoes, limit, programme_id, field_id) -> list[tuple]:
+    """Scores and explains a profile's best open challenges: [(challenge id, score, band, explanation)]."""
     s_doc = startup_doc(profile)
     engine = session.get_bind()
-    session.commit()
+    session.commit()  # read everything needed; do not hold the database while a model runs
     config = default_config(_rules_for({}, vetoes, datetime.now(timezone.utc).year))
     cache = embedding_cache(engine)
     scorer = Scorer(config).fit(catalogue.index, build_index([s_doc], config, cache=cache), idf=catalogue.idf)
@@ -392,18 +449,11 @@ def suggest_challenges(
     if field_id is not None:
         wanted &= catalogue.field_ids == field_id
     order = [int(k) for k in np.lexsort((catalogue.ids, -pairs.score)) if wanted[k]][:limit]
-    rows = runs.challenges_by_ids(session=session, ids=[int(catalogue.ids[k]) for k in order])
-    explainer = Explainer(scorer, cache=cache, term_df=catalogue.term_df)
+    explanations = Explainer(scorer, cache=cache, term_df=catalogue.term_df).explain_all(pairs, order)
     bands = scorer.config.bands
     return [
-        Suggestion(
-            challenge=rows[int(catalogue.ids[k])],
-            score=float(pairs.score[k]),
-            band=bands.name(float(pairs.score[k])),
-            explanation=explainer.explain(pairs, k).as_dict(),
-        )
-        for k in order
-        if int(catalogue.ids[k]) in rows  # closed in the meantime: left out
+        (int(catalogue.ids[k]), float(pairs.score[k]), bands.name(float(pairs.score[k])), explanation.as_dict())
+        for k, explanation in zip(order, explanations)
     ]
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Callable, Mapping, Optional, Sequence
 
@@ -160,6 +160,8 @@ class SideIndex:
     use_offsets: np.ndarray
     minilm_doc: Optional[np.ndarray]
     term_counts: sparse.csr_matrix
+    # Rows already TF-IDF weighted with a fixed idf (set for the open-challenge index).
+    weighted_terms: Optional[sparse.csr_matrix] = None
 
 
 # The English model reads only passages at least this English (by words); it cannot read
@@ -167,6 +169,7 @@ class SideIndex:
 ENGLISH_PASSAGE_SHARE = 0.5
 
 
+@lru_cache(maxsize=1 << 16)
 def _english(passage: str) -> bool:
     return language_mix(passage).en >= ENGLISH_PASSAGE_SHARE
 
@@ -305,13 +308,32 @@ class Scorer:
         suggestions use the open challenges' own, so one profile never shifts them)."""
         self.challenges_ = challenges
         self.startups_ = startups
-        matrix = tfidf(sparse.vstack([challenges.term_counts, startups.term_counts], format="csr"), idf)
-        n_c = len(challenges.docs)
-        self.lexical_c_ = matrix[:n_c].tocsr()
-        self.lexical_s_ = matrix[n_c:].tocsr()
+        if idf is not None and challenges.weighted_terms is not None:
+            # The challenges' rows were weighted with this idf already: only the startups' need it.
+            self.lexical_c_ = challenges.weighted_terms
+            self.lexical_s_ = tfidf(startups.term_counts, idf)
+        else:
+            matrix = tfidf(sparse.vstack([challenges.term_counts, startups.term_counts], format="csr"), idf)
+            n_c = len(challenges.docs)
+            self.lexical_c_ = matrix[:n_c].tocsr()
+            self.lexical_s_ = matrix[n_c:].tocsr()
         self.rules_ = check(self.config.rules, challenges.docs, startups.docs)
-        self.lexical_mean_, self.minilm_mean_ = self._typical_values()
         return self
+
+    @cached_property
+    def _typical(self) -> tuple[float, float]:
+        # Only stage 1 needs these; scoring a few pairs exactly never computes them.
+        return self._typical_values()
+
+    @property
+    def lexical_mean_(self) -> float:
+        """The mean lexical cosine of a same-language pair (stage 1 uses it in place of the exact value)."""
+        return self._typical[0]
+
+    @property
+    def minilm_mean_(self) -> float:
+        """The mean English-model cosine of an English pair (stage 1 uses it in place of the exact value)."""
+        return self._typical[1]
 
     def _typical_values(self, sample: int = 4096) -> tuple[float, float]:
         """Estimates the mean lexical cosine of a same-language pair and the mean English-model

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
 
 _HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]")
 _LATIN_WORD = re.compile(r"[A-Za-z]")
@@ -16,11 +19,21 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d+[.)])\s+")
 
 
+_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+# Anything the two substitutions would change: most texts reaching here are clean already.
+_UNTIDY = re.compile(r"[\t\u00a0\u3000]|  |\n\s*\n")
+
+
 def normalize(text: str) -> str:
     """Returns the text in NFC with unified line endings and collapsed runs of spaces."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = re.sub(r"[ \t\u00a0\u3000]+", " ", text)
-    return re.sub(r"\n\s*\n+", "\n", text).strip()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _UNTIDY.search(text):
+        text = _BLANK_LINES.sub("\n", _SPACES.sub(" ", text))
+    return text.strip()
 
 
 def content_hash(text: str) -> str:
@@ -49,14 +62,20 @@ class LanguageMix:
         return "mixed"
 
 
+@lru_cache(maxsize=1 << 18)
+def _word_language(word: str) -> int:
+    # Words repeat across thousands of documents: each distinct word is classified once.
+    if _HANGUL_WORD.search(word):
+        return 1
+    if _LATIN_WORD.search(word):
+        return 2
+    return 0
+
+
 def language_mix(text: str) -> LanguageMix:
     """Measures the Korean and English share of a text's words."""
-    ko = en = 0
-    for word in text.split():
-        if _HANGUL_WORD.search(word):
-            ko += 1
-        elif _LATIN_WORD.search(word):
-            en += 1
+    kinds = Counter(map(_word_language, text.split()))
+    ko, en = kinds[1], kinds[2]
     total = ko + en
     if total == 0:
         return LanguageMix(ko=0.0, en=1.0)
@@ -147,15 +166,18 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 18)
+def _term(word: str) -> Optional[str]:
+    # The content word a raw word stands for, or None; each distinct word is worked out once.
+    word = word.strip(".-")
+    if not word or word.isdigit():
+        return None
+    stem = _stem(word)
+    if len(stem) < 2 or stem in _EN_STOPWORDS or stem in _KO_STOPWORDS:
+        return None
+    return stem
+
+
 def terms(text: str) -> list[str]:
     """Returns the content words of a text, in order: lower-cased English, Korean stems without particles."""
-    out = []
-    for match in _WORD.finditer(normalize(text)):
-        word = match.group(0).strip(".-")
-        if not word or word.isdigit():
-            continue
-        stem = _stem(word)
-        if len(stem) < 2 or stem in _EN_STOPWORDS or stem in _KO_STOPWORDS:
-            continue
-        out.append(stem)
-    return out
+    return [t for t in map(_term, _WORD.findall(normalize(text))) if t is not None]

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
-from sqlalchemy import select as sa_select, update
+from sqlalchemy import insert, select as sa_select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from models.schema import (
     Field,
     Interest,
     MatchRun,
+    ProfileField,
     Programme,
     Proposal,
     Round,
@@ -185,18 +186,23 @@ def finish_run(
     Decisions made on the same pair in the round's previous run are carried over, so a
     re-run does not undo a sponsor's shortlist.
     """
+    now = utcnow()
+    rows = []
+    for p in proposals:
+        decision = carry_over.get((p.challenge_id, p.startup_id))
+        rows.append({
+            "run_id": run_id, "challenge_id": p.challenge_id, "startup_id": p.startup_id, "score": p.score,
+            "components": p.components, "rank": p.rank, "explanation": p.explanation, "created_at": now,
+            "status": decision.status if decision else ProposalStatus.proposed,
+            "shortlist_rank": decision.shortlist_rank if decision else None,
+            "reason": decision.reason if decision else None,
+            "status_changed_at": decision.status_changed_at if decision else None,
+        })
     with session_for(engine, write=True) as session:
         run = session.get(MatchRun, run_id)
-        for p in proposals:
-            decision = carry_over.get((p.challenge_id, p.startup_id))
-            session.add(Proposal(
-                run_id=run_id, challenge_id=p.challenge_id, startup_id=p.startup_id, score=p.score,
-                components=p.components, rank=p.rank, explanation=p.explanation,
-                status=decision.status if decision else ProposalStatus.proposed,
-                shortlist_rank=decision.shortlist_rank if decision else None,
-                reason=decision.reason if decision else None,
-                status_changed_at=decision.status_changed_at if decision else None,
-            ))
+        # One multi-row INSERT per batch: thousands of proposals without an object each.
+        for start in range(0, len(rows), 1000):
+            session.execute(insert(Proposal), rows[start : start + 1000])
         for key, value in summary.items():
             setattr(run, key, value)
         run.n_proposals = len(proposals)
@@ -326,3 +332,62 @@ def challenges_by_ids(*, session: Session, ids: Sequence[int]) -> dict[int, Chal
         .options(selectinload(Challenge.field).selectinload(Field.programme), selectinload(Challenge.sponsor))
     )
     return {c.id: c for c in rows}
+
+
+# --- round inputs as plain rows (a round reads every profile: no ORM object per row) -------------
+
+
+def challenge_records(
+    *, session: Session, field_ids: Optional[Iterable[int]] = None, programme_id: Optional[int] = None
+) -> list[dict]:
+    """Lists open challenges as plain dicts: the document's inputs plus id, code, field_id and programme_id."""
+    from models.schema import Organization
+
+    query = (
+        sa_select(Challenge.id, Challenge.code, Challenge.title, Challenge.description, Challenge.requirements,
+                  Challenge.tags, Challenge.language, Challenge.field_id, Field.programme_id, Field.slug,
+                  Programme.slug.label("programme_slug"), Organization.slug.label("sponsor_slug"))
+        .join(Field, Challenge.field_id == Field.id)
+        .join(Programme, Field.programme_id == Programme.id)
+        .join(Organization, Challenge.sponsor_id == Organization.id)
+        .where(Challenge.status == ChallengeStatus.open)
+        .order_by(Challenge.id)
+    )
+    if field_ids is not None:
+        query = query.where(Challenge.field_id.in_(list(field_ids)))
+    if programme_id is not None:
+        query = query.where(Field.programme_id == programme_id)
+    return [
+        {"id": r.id, "code": r.code, "title": r.title, "description": r.description, "requirements": r.requirements,
+         "tags": list(r.tags or []), "language": r.language.value if r.language else None,
+         "field": f"{r.programme_slug}/{r.slug}", "sponsor": r.sponsor_slug, "field_id": r.field_id,
+         "programme_id": r.programme_id}
+        for r in session.execute(query)
+    ]
+
+
+def profile_records(*, session: Session) -> list[dict]:
+    """Lists every startup profile as a plain dict: the document's inputs plus id."""
+    from models.schema import Organization
+
+    fields: dict[int, list[str]] = {}
+    for profile_id, programme_slug, field_slug in session.execute(
+        sa_select(ProfileField.profile_id, Programme.slug, Field.slug)
+        .join(Field, ProfileField.field_id == Field.id)
+        .join(Programme, Field.programme_id == Programme.id)
+        .order_by(ProfileField.profile_id, Field.id)
+    ):
+        fields.setdefault(profile_id, []).append(f"{programme_slug}/{field_slug}")
+    rows = session.execute(
+        sa_select(StartupProfile.id, Organization.name_en, Organization.name_ko, StartupProfile.summary,
+                  StartupProfile.description, StartupProfile.technologies, StartupProfile.language,
+                  StartupProfile.stage, StartupProfile.founded_year)
+        .join(Organization, StartupProfile.organization_id == Organization.id)
+        .order_by(StartupProfile.id)
+    )
+    return [
+        {"id": r.id, "name": r.name_en or r.name_ko, "summary": r.summary, "description": r.description,
+         "technologies": list(r.technologies or []), "language": r.language.value if r.language else None,
+         "stage": r.stage.value if r.stage else None, "founded": r.founded_year, "fields": fields.get(r.id, [])}
+        for r in rows
+    ]

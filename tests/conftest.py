@@ -94,10 +94,11 @@ def engine(database_url):
     _wipe(engine)
     engine.dispose()
     # The embedding cache's process memory would otherwise remember vectors the wiped table forgot.
-    from matchmaker.rounds import _open_indexes, _process_memory
+    from matchmaker.rounds import _open_indexes, _process_memory, _ranked_suggestions
 
     _process_memory.cache_clear()
     _open_indexes.clear()
+    _ranked_suggestions.clear()
 
 
 @pytest.fixture

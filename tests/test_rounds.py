@@ -285,3 +285,14 @@ def test_the_final_selection_is_stable_respects_capacities_and_says_why_not(seed
     problem = SelectionProblem(shortlists={tv.id: [p.startup_id for p in sorted(tv_proposals, key=lambda p: p.shortlist_rank)]},
                                interests={p.startup_id: [tv.id] for p in tv_proposals}, challenge_capacity={tv.id: 1})
     assert blocking_pairs(problem, stable_selection(problem)) == []
+
+
+def test_documents_from_plain_records_equal_documents_from_rows(seeded):
+    from matchmaker.rounds import challenge_doc, record_doc, startup_doc
+
+    by_id = {c["id"]: record_doc(c, kind="challenge") for c in runs.challenge_records(session=seeded)}
+    for challenge in runs.open_challenges(session=seeded):
+        assert by_id[challenge.id] == challenge_doc(challenge)
+    by_id = {p["id"]: record_doc(p, kind="startup") for p in runs.profile_records(session=seeded)}
+    for profile in runs.all_profiles(session=seeded):
+        assert by_id[profile.id] == startup_doc(profile)
