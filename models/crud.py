@@ -648,6 +648,7 @@ def proposals_for_startup(*, session: Session, startup_id: int) -> list[Proposal
 _REASON = TypeAdapter(Annotated[Paragraphs, PydanticField(max_length=2000)])
 
 LIVE_STATUSES = (ProposalStatus.shortlisted, ProposalStatus.invited, ProposalStatus.accepted, ProposalStatus.selected)
+SPONSOR_NOTED = frozenset({ProposalStatus.shortlisted, ProposalStatus.rejected, ProposalStatus.invited})
 
 
 def decide_proposal(
@@ -674,7 +675,9 @@ def decide_proposal(
     if status == ProposalStatus.rejected and not reason:
         raise DataError("say why the startup is rejected")
     changes: dict = {"status": status, "status_changed_at": utcnow()}
-    if reason is not None:
+    if status in SPONSOR_NOTED and reason is not None:
+        # The reason column is the sponsor's note; a reason given with a startup's answer
+        # (accepting, declining) or the final selection stays in the audit event only.
         changes["reason"] = reason
     if status in (ProposalStatus.rejected, ProposalStatus.declined):
         # Out of the running: it no longer holds a place in the sponsor's order.

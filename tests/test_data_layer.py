@@ -217,3 +217,15 @@ def test_slugs_and_codes_follow_their_pattern(slug):
         OrganizationCreate(slug=slug, kind="startup", name_ko="가", name_en="A")
     with pytest.raises(ValidationError, match="pattern"):
         ChallengeCreate(field_id=1, code="lg-tv-01", title="제목입니다", description="설명은 스무 글자 이상이어야 합니다 정말로요.")
+
+
+def test_a_startups_reason_for_declining_does_not_overwrite_the_sponsors_note(seeded, make_run):
+    make_run([("LG-TV-01", "pixelwave", 0.9)])
+    proposal = seeded.exec(select(Proposal)).one()
+    for status in (ProposalStatus.shortlisted, ProposalStatus.invited):
+        crud.decide_proposal(session=seeded, proposal=proposal, status=status, actor_id=None, reason="내부 메모")
+    crud.decide_proposal(session=seeded, proposal=proposal, status=ProposalStatus.declined, actor_id=None,
+                         reason="일정이 맞지 않습니다")
+    assert proposal.reason == "내부 메모"  # the sponsor's note from the invitation stays
+    event = seeded.exec(select(Event).where(Event.action == "status.declined")).one()
+    assert event.data["reason"] == "일정이 맞지 않습니다"
