@@ -10,7 +10,7 @@ import hashlib
 from functools import wraps
 from typing import Callable, Optional
 
-from flask import abort, g
+from flask import abort, g, request
 from flask_login import UserMixin, current_user, login_required
 from sqlalchemy import exists
 from sqlmodel import select
@@ -59,8 +59,22 @@ def load_user(session_id: str) -> Optional[SignedIn]:
     return SignedIn(user)
 
 
+def id_in_range(value: int) -> bool:
+    """Says whether an id can name a row at all.
+
+    The id columns are 32-bit: PostgreSQL refuses a larger value and SQLite overflows past 64 bits, so a
+    larger id names nothing and must not reach the database.
+    """
+    from web.api.schemas import MAX_ID  # imported here because web.api imports this module
+
+    return value <= MAX_ID
+
+
 def role_required(*roles: Role) -> Callable:
-    """Lets only signed-in users with one of the roles through; others get 403 (anonymous: the login page)."""
+    """Lets only signed-in users with one of the roles through; others get 403 (anonymous: the login page).
+
+    Then an id in the path that no row can have answers 404, as any id that names nothing does.
+    """
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -68,6 +82,8 @@ def role_required(*roles: Role) -> Callable:
         def wrapped(*args, **kwargs):
             if current_user.role not in roles:
                 abort(403)
+            if not all(id_in_range(value) for value in (request.view_args or {}).values() if isinstance(value, int)):
+                abort(404)
             return view(*args, **kwargs)
 
         return wrapped
@@ -137,6 +153,17 @@ def decisions_for_user(proposal: Proposal) -> frozenset[ProposalStatus]:
     if current_user.role == Role.startup and proposal.startup.organization_id == current_user.organization_id:
         return allowed & STARTUP_DECISIONS
     return frozenset()
+
+
+def sees_sponsor_notes(proposal: Proposal) -> bool:
+    """Says whether the user may read the sponsor's own notes on a proposal: its reasons and its shortlist order.
+
+    The sponsor of the challenge and the programme office do; the startup does not (its pages show the
+    status of a decision, never why, nor its place on the shortlist).
+    """
+    if current_user.role in MANAGERS:
+        return True
+    return current_user.role == Role.sponsor and proposal.challenge.sponsor_id == current_user.organization_id
 
 
 def profile_for_user(profile_id: int) -> StartupProfile:

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from models.enums import ProposalStatus
 from models.schema import Challenge, Interest, MatchRun, Organization, Proposal, Round, StartupProfile
-from web.access import decisions_for_user
+from web.access import decisions_for_user, sees_sponsor_notes
 from web.api.schemas import (
     ChallengeOut,
     ChallengeRef,
@@ -47,14 +47,16 @@ def profile_out(profile: StartupProfile) -> ProfileOut:
 
 
 def proposal_out(proposal: Proposal) -> ProposalOut:
-    """Shapes a proposal with what the signed-in user may decide on it now."""
+    """Shapes a proposal with what the signed-in user may decide on it now (and may read: see sees_sponsor_notes)."""
     allowed = decisions_for_user(proposal)
     startup = proposal.startup
+    notes = {} if sees_sponsor_notes(proposal) else {"reason": None, "shortlist_rank": None}
     return ProposalOut.model_validate(proposal, update={
         "challenge": challenge_ref(proposal.challenge),
         "startup": StartupRef(id=startup.id, summary=startup.summary,
                               organization=organization_ref(startup.organization)),
         "decisions": [status for status in ProposalStatus if status in allowed],
+        **notes,
     })
 
 

@@ -14,7 +14,14 @@ from flask_login import current_user
 from models import crud, sponsors
 from models.enums import ChallengeStatus, Language, ProposalStatus, Role, Stage
 from models.schema import Challenge, ChallengeCreate, ChallengeUpdate
-from web.access import challenge_for_user, decisions_for_user, profile_for_user, proposal_for_user, role_required
+from web.access import (
+    challenge_for_user,
+    decisions_for_user,
+    id_in_range,
+    profile_for_user,
+    proposal_for_user,
+    role_required,
+)
 from web.database import get_session
 from web.sponsor import bp
 from web.sponsor.forms import ChallengeForm, DecisionForm, ShortlistOrderForm, StatusForm
@@ -103,6 +110,8 @@ def challenges():
     status_arg = request.args.get("status", "")
     status = ChallengeStatus(status_arg) if status_arg in {s.value for s in ChallengeStatus} else None
     field_id = request.args.get("field", type=int)
+    if field_id is not None and not id_in_range(field_id):
+        field_id = None
     overview = sponsors.sponsor_challenges(session=get_session(), sponsor_id=_org_id(), status=status,
                                            field_id=field_id)
     if field_id is not None and field_id not in {f.id for f in overview.fields}:
@@ -345,6 +354,8 @@ def compare():
     if ids is None or not COMPARE_MIN <= len(ids) <= COMPARE_MAX:
         return render_template("sponsor/compare.html", proposals=[], error=_(
             "Choose two or three proposed startups to compare.")), 400
+    if not all(id_in_range(i) for i in ids):
+        abort(404)
     # Loaded with their relations first so the page takes a fixed number of queries; access decides who sees them.
     sponsors.proposals_with_details(session=get_session(), proposal_ids=ids)
     proposals = [proposal_for_user(i) for i in ids]

@@ -16,7 +16,14 @@ from wtforms import SelectChoice
 from models import crud, startups
 from models.enums import ProposalStatus, Role
 from models.schema import Challenge, StartupProfile, StartupProfileCreate, StartupProfileUpdate
-from web.access import challenge_for_user, current_profile, decisions_for_user, proposal_for_user, role_required
+from web.access import (
+    challenge_for_user,
+    current_profile,
+    decisions_for_user,
+    id_in_range,
+    proposal_for_user,
+    role_required,
+)
 from web.database import get_session
 from web.forms import apply_validation_errors
 from web.startup import bp
@@ -351,11 +358,15 @@ def add_interest():
         return redirect(url_for(".profile"))
     form = InterestForm()
     back = _safe_next(form.next.data, url_for(".interests"))
-    if not form.validate_on_submit() or not form.challenge_id.data.isdigit():
+    # Plain ASCII digits only: str.isdigit() also takes "²" (which int() refuses) and other scripts' digits.
+    if not form.validate_on_submit() or not (form.challenge_id.data.isascii() and form.challenge_id.data.isdigit()):
         abort(400)
+    challenge_id = int(form.challenge_id.data)
+    if not id_in_range(challenge_id):
+        abort(404)
     db = get_session()
     try:
-        interest = startups.express_interest(session=db, startup_id=profile.id, challenge_id=int(form.challenge_id.data),
+        interest = startups.express_interest(session=db, startup_id=profile.id, challenge_id=challenge_id,
                                              note=form.note.data or "")
     except ValidationError:
         db.rollback()
