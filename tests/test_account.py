@@ -79,11 +79,12 @@ def test_token_names_in_korean_english_and_mixed_text_are_kept_composed(login_as
 
 def test_a_refused_name_keeps_the_form_and_says_why(login_as, seeded):
     browser = login_as("startup")
-    for name, why in (("가" * 101, ("100", "101")), ("탭\x07문자", ("control", "제어")), ("", ("required", "필수"))):
+    # WTForms words the length and required messages (its own Korean catalog), the data layer the control characters.
+    for name, why in (("가" * 101, "100자"), ("탭\x07문자", "보이지 않는 제어 문자가 들어 있습니다."), ("", "필수입니다.")):
         response = create(browser, name, expires_in="30")
         page = response.get_data(as_text=True)
         assert response.status_code == 400, name
-        assert any(word in page for word in why), name
+        assert why in page, name
         assert TOKEN.search(page) is None
         if name.startswith("가"):
             assert f'value="{name}"' in page and '<option selected value="30">' in page
@@ -129,7 +130,7 @@ def test_revoking_a_token_stops_it_at_once(app, login_as, seeded):
                             data={"csrf_token": form_token(browser, "/account/tokens")}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Revoke me" in page and ("Revoked" in page or "취소" in page or "폐기" in page)
+    assert "‘Revoke me’ 토큰을 폐기했습니다." in page and "폐기됨" in page
     refused = api_me(app, token)
     assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
     assert tokens_of(seeded, "startup")[0].revoked_at is not None

@@ -28,7 +28,7 @@ def test_sign_in_with_the_right_password_and_out_again(client, seeded):
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, seeded):
     response = login(client, "pixel@example.kr", "not-the-password")
     assert response.status_code == 400
-    assert "E-mail or password is wrong" in response.get_data(as_text=True) or "이메일 또는 비밀번호" in response.get_data(as_text=True)
+    assert "이메일 또는 비밀번호가 올바르지 않습니다." in response.get_data(as_text=True)
 
 
 def test_a_form_without_its_csrf_token_is_refused(client, seeded):
@@ -86,7 +86,7 @@ def test_sign_up_errors_keep_what_was_typed(client, seeded):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'value="새싹로보틱스"' in page and 'value="이새싹"' in page
-    assert "The passwords differ" in page or "비밀번호가 서로 다릅니다" in page
+    assert "비밀번호가 서로 다릅니다." in page
 
 
 def test_the_demo_start_page_lists_a_login_for_each_role(client):

@@ -64,8 +64,12 @@ def test_compiled_korean_catalog_matches_its_source():
     folder = ROOT / "web" / "translations" / "ko" / "LC_MESSAGES"
     with open(folder / "messages.po", "rb") as po, open(folder / "messages.mo", "rb") as mo:
         source, compiled = read_po(po), read_mo(mo)
-    expected = {m.id: m.string for m in source if m.id and m.string and not m.fuzzy}
-    actual = {m.id: m.string for m in compiled if m.id}
+    def key(value):
+        # A plural message's id and strings come as a list from the .mo and a tuple from the .po.
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    expected = {key(m.id): key(m.string) for m in source if m.id and m.string and not m.fuzzy}
+    actual = {key(m.id): key(m.string) for m in compiled if m.id}
     assert actual == expected, "run: pybabel compile -d web/translations"
 
 

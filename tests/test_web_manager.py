@@ -498,8 +498,8 @@ def test_the_dashboard_charts_are_svg_with_korean_field_names_and_the_datas_numb
     assert "스마트 TV" in svg_texts(response) and "이어폰·스피커" in svg_texts(response)
     notes = svg_values(response)
     # Two proposals per field; medians (0.91 + 0.55) / 2 and (0.74 + 0.12) / 2.
-    assert notes["note-0"].startswith("2 ") and notes["note-0"].endswith("0.73")
-    assert notes["note-1"].startswith("2 ") and notes["note-1"].endswith("0.43")
+    assert notes["note-0"] == "제안 2건 · 중앙값 0.73"
+    assert notes["note-1"] == "제안 2건 · 중앙값 0.43"
 
     funnel = svg_values(client.get(f"{base}/funnel.svg"))
     # proposed 4, shortlisted 1, invited 1, accepted 0, selected 0

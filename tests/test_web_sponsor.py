@@ -285,7 +285,7 @@ def test_an_edit_over_someone_elses_newer_version_keeps_the_typed_text_and_says_
     text = page(response)
     assert response.status_code == 409
     assert KOREAN["title"] in text and KOREAN["description"] in text
-    assert "Someone else saved this challenge first" in text or "먼저" in text
+    assert "다른 사람이 이 과제를 먼저 저장했습니다." in text
     assert "동료가 먼저 저장한 제목" in text  # their version is shown to compare
     assert challenge(seeded, "LG-TV-01").title == "동료가 먼저 저장한 제목"
 
@@ -318,7 +318,7 @@ def test_an_open_challenge_cannot_go_back_to_draft(seeded, login_as):
     response = client.post(f"/sponsor/challenges/{tv.id}/status", data={
         "csrf_token": form_token(client, f"/sponsor/challenges/{tv.id}"), "status": "draft", "version": "1"})
     assert response.status_code == 400
-    assert "cannot become" in page(response) or "될 수 없" in page(response)
+    assert "‘공개’ 상태인 과제는 ‘초안’ 상태로 바꿀 수 없습니다." in page(response)
     assert challenge(seeded, "LG-TV-01").status == ChallengeStatus.open
 
 
@@ -385,7 +385,7 @@ def test_review_uses_only_the_latest_run(seeded, login_as, make_run):
 
 def test_review_of_a_challenge_without_a_run_says_so(seeded, login_as):
     text = page(login_as("sponsor").get(f"/sponsor/challenges/{challenge(seeded, 'LG-AUDIO-01').id}"))
-    assert "No match run has proposed startups" in text or "매칭" in text
+    assert "아직 이 과제에 스타트업을 제안한 매칭 실행이 없습니다." in text
     assert 'class="card sp-proposal"' not in text
 
 
@@ -423,7 +423,7 @@ def test_rejecting_needs_a_reason(seeded, login_as):
     quiet = by_slug(seeded, "LG-TV-01", "quiet-audio")
     response = decide(client, quiet.id, "rejected", reason="   ")
     assert response.status_code == 400
-    assert "Say why this startup is rejected" in page(response) or "이유" in page(response)
+    assert "반려 사유를 적어 주세요." in page(response)
     assert by_slug(seeded, "LG-TV-01", "quiet-audio").status == ProposalStatus.proposed
     fresh(seeded)
     assert not seeded.exec(select(Event).where(Event.entity == "proposal")).all()
@@ -543,7 +543,7 @@ def test_interested_startups_are_listed_even_when_not_proposed(seeded, login_as,
     text = page(client.get(f"/sponsor/challenges/{tv.id}"))
     interests = text.split('id="interests"')[1]
     assert "스카이라인드론" in interests and "드론 영상 업스케일링에도 관심 있습니다" in interests
-    assert "Not proposed" in interests or "제안되지" in interests
+    assert "제안 안 됨" in interests
     # Interest alone lets the sponsor open the startup's profile.
     assert client.get(f"/sponsor/startups/{profile_id(seeded, 'skyline-drones')}").status_code == 200
 

@@ -221,7 +221,7 @@ def test_the_navigation_of_a_startup_leads_to_its_pages(login_as, seeded):
 def test_a_new_startup_creates_its_profile_in_korean_and_decomposed_hangul_is_stored_composed(app, seeded):
     client = new_startup_client(app)
     assert client.get("/startup/suggestions").headers["Location"].endswith("/startup/profile")
-    assert "Create profile" in text_of(client.get("/startup/profile"))
+    assert "프로필 만들기" in text_of(client.get("/startup/profile"))
 
     decomposed = unicodedata.normalize("NFD", "농업용 드론 영상 분석")
     assert decomposed != "농업용 드론 영상 분석"
@@ -421,7 +421,7 @@ def test_suggestions_filter_by_programme_and_field(login_as, seeded):
     assert re.search(rf'<option value="{audio}" selected>', page)          # the filter shows what it applies
     assert re.search(rf'<option value="{on_device}" selected>', page)      # and the field's programme
     # A field of another programme than the one asked for, or an unknown id, is ignored rather than answered empty.
-    assert len(suggestion_codes(text_of(client.get(f"/startup/suggestions?weak=1&field=987654")))) == 3
+    assert len(suggestion_codes(text_of(client.get("/startup/suggestions?weak=1&field=987654")))) == 3
     assert suggestion_codes(text_of(client.get(f"/startup/suggestions?weak=1&programme={vertical}&field={audio}"))) == [
         "QC-DRONE-01"]
 
@@ -455,7 +455,7 @@ def test_a_startup_without_a_profile_is_sent_to_the_profile_page_with_a_message(
     for path in ("/startup/suggestions", "/startup/interests", "/startup/proposals"):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"].endswith("/startup/profile")
-    assert "Save your profile first" in text_of(client.get("/startup/profile"))
+    assert "먼저 기업 프로필을 저장해 주세요." in text_of(client.get("/startup/profile"))
 
 
 # --- one challenge ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -55,15 +56,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        body, status = error_response(exc.code or 500, exc.description or exc.name)
+        message = exc.description or exc.name
+        if not wants_json() and message == type(exc).description:
+            # Werkzeug's stock wording is English only and says no more than the page's translated title and hint.
+            message = ""
+        body, status = error_response(exc.code or 500, message)
         # Keep what the exception says about itself (Allow on 405, WWW-Authenticate on 401).
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         return body, status, headers
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        return error_response(400, f"The form expired or was not sent from this site ({exc.description}). "
-                                   "Go back, reload the page and try again.")
+        # Flask-WTF's reason (token missing, expired, ...) is English and technical: the log keeps it.
+        log.info("CSRF check failed on %s %s: %s", request.method, request.path, exc.description)
+        return error_response(400, _("The form expired or was not sent from this site. "
+                                     "Go back, reload the page and try again."))
 
     @app.errorhandler(crud.NotFound)
     def _not_found(exc: crud.NotFound):
@@ -80,4 +87,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def _internal(exc: InternalServerError):
         log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc.original_exception)
-        return error_response(500, "Something went wrong on our side; nothing you sent was saved.")
+        if wants_json():  # the API speaks English whatever the session's language
+            return error_response(500, "Something went wrong on our side; nothing you sent was saved.")
+        return error_response(500, _("Something went wrong on our side; nothing you sent was saved."))

@@ -12,7 +12,7 @@ from typing import Optional
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from pydantic import ValidationError
 from wtforms.fields.choices import SelectChoice
@@ -516,7 +516,8 @@ def run_round(round_id: int):
         flash(_("The round cannot run now: %(reason)s", reason=str(exc)), "error")
         return redirect(url_for(".round_detail", round_id=round_id))
     if run.status == RunStatus.succeeded:
-        flash(_("The run finished: %(n)s proposals.", n=run.n_proposals), "success")
+        flash(ngettext("The run finished: %(num)s proposal.", "The run finished: %(num)s proposals.", run.n_proposals),
+              "success")
     else:
         flash(_("The run failed: %(error)s", error=run.error or ""), "error")
     return redirect(url_for(".run", run_id=run.id))
@@ -539,7 +540,8 @@ def select_round(round_id: int):
     dashboards.record_selection_report(session=db, round_id=round_id, run_id=report.run_id,
                                        not_selected=report.not_selected, actor_id=current_user.id)
     db.commit()
-    flash(_("Final selection done: %(n)s startups selected.", n=len(report.selected)), "success")
+    flash(ngettext("Final selection done: %(num)s startup selected.",
+                   "Final selection done: %(num)s startups selected.", len(report.selected)), "success")
     return redirect(url_for(".selection", round_id=round_id))
 
 
@@ -681,13 +683,14 @@ def chart_svg(board, chart: str) -> str:
             labels=[_field_label(s.field) for s in board.scores], scores=[s.scores for s in board.scores],
             strong=strong, possible=possible, strong_label=_("Strong"), possible_label=_("Possible"),
             empty=_("No run yet: nothing to show."),
-            notes=[_("%(n)s proposals", n=len(s.scores)) + (f" · {_('median')} {s.median:.2f}" if s.scores else "")
-                   for s in board.scores],
+            notes=[ngettext("%(num)s proposal", "%(num)s proposals", len(s.scores))
+                   + (" · " + _("median") + f" {s.median:.2f}" if s.scores else "") for s in board.scores],
         )
     if chart == "coverage":
         return charts.coverage_bars(
             text=charts.Text(_("Coverage: strong candidates per challenge"),
-                             _("Challenges marked ! have fewer than %(k)s strong candidates.", k=board.k)),
+                             ngettext("Challenges marked ! have fewer than %(num)s strong candidate.",
+                                      "Challenges marked ! have fewer than %(num)s strong candidates.", board.k)),
             labels=[f"{c.challenge.code} {c.challenge.title}" for c in board.coverage],
             strong=[c.strong for c in board.coverage], others=[c.proposals - c.strong for c in board.coverage],
             short=[c.short for c in board.coverage], k=board.k, strong_label=_("Strong"),
