@@ -34,9 +34,16 @@ from models.db import session_for
 from models.enums import ProposalStatus, RoundStatus, RunTrigger
 from models.schema import Challenge, MatchRun, StartupProfile
 
-# How many candidates per challenge the assignment chooses from: enough alternatives for
-# when startups reach their limit, few enough that large rounds stay fast.
-CANDIDATES_PER_CHALLENGE = 50
+# How many candidates per challenge the assignment chooses from, per proposal it wants:
+# enough alternatives for when startups reach their limit, few enough that large rounds
+# stay fast (stage 2 scores every candidate exactly).
+CANDIDATES_PER_PROPOSAL = 4
+MIN_CANDIDATES = 20
+
+
+def candidates_per_challenge(proposals_per_challenge: int) -> int:
+    """Returns how many candidates each challenge keeps for a round asking k proposals: max(4k, 20)."""
+    return max(CANDIDATES_PER_PROPOSAL * proposals_per_challenge, MIN_CANDIDATES)
 
 Progress = Callable[[str, int, int], None]
 
@@ -243,7 +250,8 @@ def _execute(*, engine: Engine, run: MatchRun, progress: Optional[Progress], con
 
     t = time.perf_counter()
     scorer = Scorer(config).fit(c_index, s_index)
-    pairs = scorer.candidates(CANDIDATES_PER_CHALLENGE, per="challenge") if c_docs and s_docs else None
+    pool = candidates_per_challenge(params["proposals_per_challenge"])
+    pairs = scorer.candidates(pool, per="challenge") if c_docs and s_docs else None
     timings["score"] = time.perf_counter() - t
     if progress:
         progress("scoring", 1, 1)
@@ -295,7 +303,7 @@ def _execute(*, engine: Engine, run: MatchRun, progress: Optional[Progress], con
     timings["total"] = time.perf_counter() - t0
     summary = {
         "models": models_used,
-        "params": {**params, "binding": list(binding), "candidates_per_challenge": CANDIDATES_PER_CHALLENGE},
+        "params": {**params, "binding": list(binding), "candidates_per_challenge": pool},
         "input_hash": digest,
         "n_challenges": len(c_docs),
         "n_startups": len(s_docs),

@@ -28,6 +28,7 @@ and keeps each query's best candidates; stage 2 computes the exact score for tho
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -274,6 +275,15 @@ def count_passages(docs: Sequence[Document], config: EngineConfig) -> int:
     return total
 
 
+# Batches of at least this many pairs compute their lexical part on a second thread.
+PARALLEL_PAIRS = 20_000
+
+
+@lru_cache(maxsize=1)
+def _side_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchmaker-lexical")
+
+
 def _passage_rows(offsets: np.ndarray, docs: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Returns the passage rows of several documents laid end to end, and where each document starts."""
     seg = np.zeros(len(docs), dtype=np.int64)
@@ -406,16 +416,20 @@ class Scorer:
             use = np.einsum("ij,ij->i", c.use_doc[ci], s.use_doc[si])
         english = c.mix[ci, 1] * s.mix[si, 1]
         same = c.mix[ci, 0] * s.mix[si, 0] + english
-        minilm = np.zeros(len(ci), dtype=np.float32)
-        if c.minilm_doc is not None:
-            some = np.flatnonzero(english > 0)
-            minilm[some] = np.einsum("ij,ij->i", c.minilm_doc[ci[some]], s.minilm_doc[si[some]])
         lexical = np.zeros(len(ci), dtype=np.float32)
         some = np.flatnonzero(same > 0)
-        lexical[some] = self._lexical(ci[some], si[some])
+        # The lexical part runs in compiled sparse code that lets go of the GIL: for a large
+        # batch it overlaps with the dense parts on another core.
+        pending = _side_pool().submit(self._lexical, ci[some], si[some]) if len(ci) >= PARALLEL_PAIRS else None
+        minilm = np.zeros(len(ci), dtype=np.float32)
+        if c.minilm_doc is not None:
+            english_pairs = np.flatnonzero(english > 0)
+            minilm[english_pairs] = np.einsum("ij,ij->i", c.minilm_doc[ci[english_pairs]], s.minilm_doc[si[english_pairs]])
+        coverage = self._coverage(ci, si, use)
+        lexical[some] = pending.result() if pending is not None else self._lexical(ci[some], si[some])
         return {
             "use": use.astype(np.float32),
-            "coverage": self._coverage(ci, si, use),
+            "coverage": coverage,
             "minilm": (minilm * english).astype(np.float32),
             "english": english.astype(np.float32),
             "lexical": (lexical * same).astype(np.float32),
