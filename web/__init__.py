@@ -14,7 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from web import access, cli, database, errors, i18n, nav
+    from web import access, cli, database, errors, i18n, nav, templating
     from web.account import bp as account_bp
     from web.api import bp as api_bp
     from web.auth import bp as auth_bp
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     nav.init_app(app)
+    templating.init_app(app)
     cli.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
