@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -214,3 +215,21 @@ def make_run(seeded):
         return run
 
     return write
+
+
+@contextmanager
+def counting_statements(app):
+    """Collects the SQL statements the app's engine runs inside the block (to catch a query per row)."""
+    from sqlalchemy import event
+
+    engine = app.extensions["engine"]
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

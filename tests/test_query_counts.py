@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from models import crud
 from models.enums import ChallengeStatus
 from models.schema import (
-    ChallengeCreate, InterestCreate, OrganizationCreate, Round, StartupProfileCreate,
+    ChallengeCreate,
+    InterestCreate,
+    OrganizationCreate,
+    Round,
+    StartupProfileCreate,
 )
+from tests.conftest import counting_statements
 
 # The pages each role opens every day; {tv} is LG-TV-01, {round} the LG round, {run} its latest run.
 PAGES = {
@@ -28,22 +30,6 @@ API = {
 }
 # Rows added between the two measurements: each page lists several times more afterwards.
 MORE = 8
-
-
-@contextmanager
-def counting(app):
-    """Counts the SQL statements the app's engine executes inside the block."""
-    engine = app.extensions["engine"]
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def grow(session, make_run, n: int) -> None:
@@ -78,7 +64,7 @@ def fill(path: str, session) -> str:
 
 
 def statements_for(app, client, path, headers=None) -> int:
-    with counting(app) as statements:
+    with counting_statements(app) as statements:
         response = client.get(path, headers=headers or {})
     assert response.status_code == 200, f"{path}: {response.status_code}"
     return len(statements)

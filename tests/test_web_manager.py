@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 
 import openpyxl
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from models import crud
@@ -30,7 +29,7 @@ from models.schema import (
     Round,
     RoundUpdate,
 )
-from tests.conftest import form_token
+from tests.conftest import counting_statements, form_token
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -443,18 +442,9 @@ def test_the_rounds_list_shows_status_match_time_fields_and_latest_run(login_as,
     assert f"#{latest.id}" in shown
 
 
-def count_queries(app, client, path) -> int:
-    engine = app.extensions["engine"]
-    statements = []
-
-    def note(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+def count_queries(app, client, path: str) -> int:
+    with counting_statements(app) as statements:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
 

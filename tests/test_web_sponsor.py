@@ -6,15 +6,13 @@ import re
 import unicodedata
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from models import crud
 from models.enums import ChallengeStatus, ProposalStatus, RunStatus, RunTrigger
 from models.schema import Challenge, ChallengeUpdate, Event, InterestCreate, MatchRun, Proposal, Round
 from models.types import utcnow
-from tests.conftest import form_token
-
+from tests.conftest import counting_statements, form_token
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -670,17 +668,8 @@ def test_pages_speak_english_when_asked(seeded, login_as):
 
 
 def count_queries(app, client, path: str) -> int:
-    engine = app.extensions["engine"]
-    statements: list[str] = []
-
-    def note(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with counting_statements(app) as statements:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     return len(statements)
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from contextlib import contextmanager
 from html import unescape
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from models import crud
@@ -24,7 +22,7 @@ from models.schema import (
     StartupProfile,
     StartupProfileUpdate,
 )
-from tests.conftest import form_token
+from tests.conftest import counting_statements, form_token
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -116,22 +114,6 @@ def set_profile(session, slug: str, **changes) -> StartupProfile:
                         expected_version=profile.version, actor_id=None)
     session.commit()
     return profile
-
-
-@contextmanager
-def counting_queries(app):
-    """Counts the SQL statements the app's engine runs inside the block."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = app.extensions["engine"]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 # A Korean profile of a company that upscales TV video: the texts the real model scores below.
@@ -636,11 +618,11 @@ def test_a_startup_cannot_touch_another_startups_interests(login_as, seeded):
 def test_the_interests_page_takes_the_same_number_of_queries_for_one_or_many(app, login_as, seeded):
     client = login_as("startup")
     add_interest(client, seeded, "LG-TV-01")
-    with counting_queries(app) as one:
+    with counting_statements(app) as one:
         client.get("/startup/interests")
     add_interest(client, seeded, "LG-AUDIO-01")
     add_interest(client, seeded, "QC-DRONE-01")
-    with counting_queries(app) as three:
+    with counting_statements(app) as three:
         assert client.get("/startup/interests").status_code == 200
     assert len(three) == len(one)
 
@@ -750,10 +732,10 @@ def test_a_proposal_shows_its_reason_from_the_run(login_as, make_run, seeded):
 def test_the_proposals_page_takes_the_same_number_of_queries_for_one_or_many(app, login_as, make_run, seeded):
     make_run([("LG-TV-01", "pixelwave", 0.81)])
     client = login_as("startup")
-    with counting_queries(app) as one:
+    with counting_statements(app) as one:
         client.get("/startup/proposals")
     make_run([("LG-TV-01", "pixelwave", 0.8), ("LG-AUDIO-01", "pixelwave", 0.3), ("QC-DRONE-01", "pixelwave", 0.2)])
-    with counting_queries(app) as three:
+    with counting_statements(app) as three:
         page = text_of(client.get("/startup/proposals"))
     assert page.count('class="card proposal') == 3
     assert len(three) == len(one)
