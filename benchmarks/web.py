@@ -36,8 +36,13 @@ SPONSOR_EMAIL = "lg@demo.matchmaker.kr"
 def procfile_web_command(port: int) -> list[str]:
     """Returns the Procfile's web command with the port filled in."""
     line = next(l for l in (ROOT / "Procfile").read_text().splitlines() if l.startswith("web:"))
-    command = line.split(":", 1)[1].strip().replace("${PORT:-5000}", str(port)).replace("0.0.0.0", "127.0.0.1")
-    return shlex.split(command)
+    # The benchmark serves on loopback only, whatever address the Procfile binds.
+    command = line.split(":", 1)[1].strip().replace("${PORT:-5000}", str(port))
+    command = command.replace("0.0.0.0", "127.0.0.1")  # nosec B104
+    words = shlex.split(command)
+    # The gunicorn installed beside this Python, whether or not its environment is activated.
+    beside = Path(sys.executable).parent / words[0]
+    return [str(beside) if beside.exists() else words[0]] + words[1:]
 
 
 def free_port() -> int:
@@ -168,7 +173,8 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="an empty PostgreSQL database for the PostgreSQL run (emptied first); without it, SQLite only")
     args = parser.parse_args(argv)
-    print(f"machine: {machine()}; server: {' '.join(procfile_web_command(0)[:8])} ...\n")
+    command = procfile_web_command(0)
+    print(f"machine: {machine()}; server: {' '.join([Path(command[0]).name] + command[1:8])} ...\n")
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         rows += measure(f"sqlite:///{folder}/web.db", "SQLite", clients=args.clients, seconds=args.seconds)

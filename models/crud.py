@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Iterable, Optional
 
 from pydantic import Field as PydanticField, TypeAdapter, ValidationError
@@ -146,9 +147,23 @@ def create_user(*, session: Session, user_in: UserCreate) -> User:
 def authenticate(*, session: Session, email: str, password: str) -> Optional[User]:
     """Returns the active user with this e-mail and password, or None."""
     user = get_user_by_email(session=session, email=email)
-    if user is None or not user.is_active or not check_password_hash(user.password_hash, password):
+    if user is None:
+        # Spend the same hashing work as for a real account, so response times do not tell
+        # which e-mail addresses have one.
+        check_password_hash(_unknown_user_hash(), password)
+        return None
+    if not user.is_active or not check_password_hash(user.password_hash, password):
         return None
     return user
+
+
+@lru_cache(maxsize=4)
+def _hash_for_unknown_users(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def _unknown_user_hash() -> str:
+    return _hash_for_unknown_users(PASSWORD_METHOD)
 
 
 # --- programmes and fields -------------------------------------------------------------------

@@ -14,7 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from web import access, cli, database, errors, i18n, nav, templating
+    from web import access, cli, database, errors, i18n, nav, security, templating
     from web.account import bp as account_bp
     from web.api import bp as api_bp
     from web.auth import bp as auth_bp
@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from web.sponsor import bp as sponsor_bp
     from web.startup import bp as startup_bp
 
+    security.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

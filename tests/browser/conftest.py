@@ -108,8 +108,15 @@ def page(chromium, live_server):
                                    accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    # Every journey doubles as a Content-Security-Policy check: Chromium reports each refused
+    # script, style or font on the console, and one such report fails the test.
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text else None)
+    page.csp_violations = refused
     yield page
     context.close()
+    assert refused == [], "the page broke its own Content-Security-Policy:\n" + "\n".join(refused)
 
 
 # Every text node with Hangul in it, and every form control whose value has Hangul, with the font families its

@@ -17,6 +17,7 @@ from web.auth import bp
 from web.auth.forms import LoginForm, SignupForm
 from web.database import get_session
 from web.forms import apply_validation_errors
+from web.security import limit_sign_in, limit_sign_up, start_session
 
 HOME_BY_ROLE = {
     Role.startup: "startup.suggestions",
@@ -47,12 +48,14 @@ def _safe_next(target: str | None) -> str | None:
 def _sign_in(user) -> None:
     session.clear()
     session.permanent = True
+    start_session()
     login_user(SignedIn(user))
     user.last_login_at = utcnow()
     get_session().commit()
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_sign_in
 def login():
     if current_user.is_authenticated:
         return redirect(home_url())
@@ -77,6 +80,7 @@ def logout():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limit_sign_up
 def signup():
     if current_user.is_authenticated:
         return redirect(home_url())
