@@ -29,6 +29,7 @@ from matchmaker.explain import Explainer, TermFrequencies
 from matchmaker.scoring import EngineConfig, Scorer, SideIndex, build_index, count_passages, idf_of, tfidf
 from matchmaker.selection import SelectionProblem, select
 from matchmaker.text import content_hash
+from matchmaker.threads import single_threaded
 from models import crud, runs
 from models.db import session_for
 from models.enums import ProposalStatus, RoundStatus, RunTrigger
@@ -446,6 +447,11 @@ def _rank_for_profile(session, catalogue, profile, vetoes, limit, programme_id, 
     s_doc = startup_doc(profile)
     engine = session.get_bind()
     session.commit()  # read everything needed; do not hold the database while a model runs
+    with single_threaded():
+        return _score_and_explain(engine, catalogue, s_doc, vetoes, limit, programme_id, field_id)
+
+
+def _score_and_explain(engine, catalogue, s_doc, vetoes, limit, programme_id, field_id) -> list[tuple]:
     config = default_config(_rules_for({}, vetoes, datetime.now(timezone.utc).year))
     cache = embedding_cache(engine)
     scorer = Scorer(config).fit(catalogue.index, build_index([s_doc], config, cache=cache), idf=catalogue.idf)

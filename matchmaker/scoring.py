@@ -245,24 +245,38 @@ def count_terms(docs: Sequence[Document], config: EngineConfig) -> sparse.csr_ma
     return hasher.transform([source(d) for d in docs]).tocsr()
 
 
-def idf_of(counts: sparse.csr_matrix) -> np.ndarray:
-    """Returns the smoothed inverse document frequency of each hashed term over these rows: (LEXICAL_FEATURES,)."""
+def _summed(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    if counts.format == "csr" and counts.has_canonical_format:
+        return counts
     counts = counts.tocsr(copy=True)
     counts.sum_duplicates()
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    return (np.log((1 + counts.shape[0]) / (1 + df)) + 1).astype(np.float32)
+    return counts
+
+
+def idf_of(*parts: sparse.csr_matrix) -> np.ndarray:
+    """Returns the smoothed inverse document frequency of each hashed term over the rows of all
+    the given matrices together: (LEXICAL_FEATURES,)."""
+    parts = tuple(_summed(p) for p in parts)
+    df = sum(np.bincount(p.indices, minlength=p.shape[1]) for p in parts)
+    n = sum(p.shape[0] for p in parts)
+    return (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
 
 
 def tfidf(counts: sparse.csr_matrix, idf: Optional[np.ndarray] = None) -> sparse.csr_matrix:
     """Weights counts by sublinear TF and IDF (over these rows unless given), then scales rows to unit length."""
+    counts = _summed(counts)
     if idf is None:
         idf = idf_of(counts)
-    counts = counts.tocsr(copy=True)
-    counts.sum_duplicates()
-    counts.data = (1 + np.log(counts.data)) * idf[counts.indices]
-    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    data = ((1 + np.log(counts.data)) * idf[counts.indices]).astype(np.float32)
+    row_lengths = np.diff(counts.indptr)
+    squares = np.zeros(counts.shape[0], dtype=np.float64)
+    filled = row_lengths > 0
+    if data.size:
+        squares[filled] = np.add.reduceat(data.astype(np.float64) ** 2, counts.indptr[:-1][filled])
+    norms = np.sqrt(squares)
     norms[norms == 0] = 1
-    return sparse.diags((1 / norms).astype(np.float32)) @ counts
+    data /= np.repeat(norms, row_lengths).astype(np.float32)
+    return sparse.csr_matrix((data, counts.indices.copy(), counts.indptr.copy()), shape=counts.shape)
 
 
 def count_passages(docs: Sequence[Document], config: EngineConfig) -> int:
@@ -277,6 +291,8 @@ def count_passages(docs: Sequence[Document], config: EngineConfig) -> int:
 
 # Batches of at least this many pairs compute their lexical part on a second thread.
 PARALLEL_PAIRS = 20_000
+# Pairs whose vectors are gathered at once when paired dot products are taken.
+PAIR_CHUNK = 2048
 
 
 @lru_cache(maxsize=1)
@@ -290,6 +306,22 @@ def _passage_rows(offsets: np.ndarray, docs: np.ndarray, lengths: np.ndarray) ->
     np.cumsum(lengths[:-1], out=seg[1:])
     rows = np.arange(lengths.sum()) - np.repeat(seg, lengths) + np.repeat(offsets[docs], lengths)
     return rows, seg
+
+
+def _paired_dots(left: np.ndarray, li: np.ndarray, right: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    """Returns left[li[k]] . right[ri[k]] for every k. When one side is a single row (one profile's
+    suggestions), one matrix-vector product, without copying that row once per pair."""
+    if ri.size and (ri == ri[0]).all():
+        return left[li] @ right[ri[0]]
+    if li.size and (li == li[0]).all():
+        return right[ri] @ left[li[0]]
+    # In chunks: the gathered rows stay in cache and their buffers are reused, instead of two
+    # round-sized copies touched once (page faults cost more than the arithmetic here).
+    out = np.empty(li.size, dtype=np.result_type(left, right))
+    for start in range(0, li.size, PAIR_CHUNK):
+        stop = start + PAIR_CHUNK
+        out[start:stop] = np.einsum("ij,ij->i", left[li[start:stop]], right[ri[start:stop]])
+    return out
 
 
 @dataclass(frozen=True)
@@ -323,10 +355,10 @@ class Scorer:
             self.lexical_c_ = challenges.weighted_terms
             self.lexical_s_ = tfidf(startups.term_counts, idf)
         else:
-            matrix = tfidf(sparse.vstack([challenges.term_counts, startups.term_counts], format="csr"), idf)
-            n_c = len(challenges.docs)
-            self.lexical_c_ = matrix[:n_c].tocsr()
-            self.lexical_s_ = matrix[n_c:].tocsr()
+            if idf is None:
+                idf = idf_of(challenges.term_counts, startups.term_counts)
+            self.lexical_c_ = tfidf(challenges.term_counts, idf)
+            self.lexical_s_ = tfidf(startups.term_counts, idf)
         self.rules_ = check(self.config.rules, challenges.docs, startups.docs)
         return self
 
@@ -382,19 +414,25 @@ class Scorer:
         key = ci if by_challenge else si
         order = multi[np.argsort(key[multi], kind="stable")]
         bounds = np.flatnonzero(np.diff(key[order])) + 1
-        for group in np.split(order, bounds):
-            if by_challenge:
-                i = ci[group[0]]
+        if by_challenge:
+            # The candidates' passage rows for every pair at once; each challenge then takes its slice,
+            # so the loop body is one gather, one product and one reduction.
+            rows, seg = _passage_rows(s.use_offsets, si[order], s_len[order])
+            starts = np.concatenate([[0], bounds])
+            stops = np.concatenate([bounds, [order.size]])
+            row_stops = np.append(seg, rows.size)
+            for lo, hi in zip(starts.tolist(), stops.tolist()):
+                i = ci[order[lo]]
                 a = c.use_passages[c.use_offsets[i] : c.use_offsets[i + 1]]
-                rows, seg = _passage_rows(s.use_offsets, si[group], s_len[group])
-                sims = a @ s.use_passages[rows].T  # (passages of i, passages of all its candidates)
-                out[group] = np.maximum.reduceat(sims, seg, axis=1).mean(axis=0)
-            else:
-                j = si[group[0]]
-                b = s.use_passages[s.use_offsets[j] : s.use_offsets[j + 1]]
-                rows, seg = _passage_rows(c.use_offsets, ci[group], c_len[group])
-                best = (c.use_passages[rows] @ b.T).max(axis=1)  # each challenge passage's best match in j
-                out[group] = np.add.reduceat(best, seg) / c_len[group]
+                sims = a @ s.use_passages[rows[seg[lo] : row_stops[hi]]].T  # (passages of i, its candidates' passages)
+                out[order[lo:hi]] = np.maximum.reduceat(sims, seg[lo:hi] - seg[lo], axis=1).mean(axis=0)
+            return out
+        for group in np.split(order, bounds):
+            j = si[group[0]]
+            b = s.use_passages[s.use_offsets[j] : s.use_offsets[j + 1]]
+            rows, seg = _passage_rows(c.use_offsets, ci[group], c_len[group])
+            best = (c.use_passages[rows] @ b.T).max(axis=1)  # each challenge passage's best match in j
+            out[group] = np.add.reduceat(best, seg) / c_len[group]
         return out
 
     def _lexical(self, ci: np.ndarray, si: np.ndarray) -> np.ndarray:
@@ -413,7 +451,7 @@ class Scorer:
         """
         c, s = self.challenges_, self.startups_
         if use is None:
-            use = np.einsum("ij,ij->i", c.use_doc[ci], s.use_doc[si])
+            use = _paired_dots(c.use_doc, ci, s.use_doc, si)
         english = c.mix[ci, 1] * s.mix[si, 1]
         same = c.mix[ci, 0] * s.mix[si, 0] + english
         lexical = np.zeros(len(ci), dtype=np.float32)
@@ -424,7 +462,7 @@ class Scorer:
         minilm = np.zeros(len(ci), dtype=np.float32)
         if c.minilm_doc is not None:
             english_pairs = np.flatnonzero(english > 0)
-            minilm[english_pairs] = np.einsum("ij,ij->i", c.minilm_doc[ci[english_pairs]], s.minilm_doc[si[english_pairs]])
+            minilm[english_pairs] = _paired_dots(c.minilm_doc, ci[english_pairs], s.minilm_doc, si[english_pairs])
         coverage = self._coverage(ci, si, use)
         lexical[some] = pending.result() if pending is not None else self._lexical(ci[some], si[some])
         return {
@@ -466,13 +504,19 @@ class Scorer:
         c, s = self.challenges_, self.startups_
         same = w.get("same_language", 0.0) + w.get("lexical", 0.0) * self.lexical_mean_
         english = w.get("english", 0.0) + w.get("minilm", 0.0) * self.minilm_mean_
-        left = np.hstack([
-            (w.get("use", 0.0) + w.get("coverage", 0.0)) * c.use_doc,
-            np.stack([english * c.mix[:, 1] + same * c.mix[:, 1], same * c.mix[:, 0],
-                      np.full(len(c.docs), self.config.calibration.intercept)], axis=1),
-        ])
-        right = np.hstack([s.use_doc, np.stack([s.mix[:, 1], s.mix[:, 0], np.ones(len(s.docs))], axis=1)])
-        return np.ascontiguousarray(left, dtype=np.float32), np.ascontiguousarray(right, dtype=np.float32)
+        # Filled in place, in float32: the startups' side is as large as the round (one copy, not three).
+        dim = c.use_doc.shape[1]
+        left = np.empty((len(c.docs), dim + 3), dtype=np.float32)
+        np.multiply(c.use_doc, w.get("use", 0.0) + w.get("coverage", 0.0), out=left[:, :dim])
+        left[:, dim] = (english + same) * c.mix[:, 1]
+        left[:, dim + 1] = same * c.mix[:, 0]
+        left[:, dim + 2] = self.config.calibration.intercept
+        right = np.empty((len(s.docs), dim + 3), dtype=np.float32)
+        right[:, :dim] = s.use_doc
+        right[:, dim] = s.mix[:, 1]
+        right[:, dim + 1] = s.mix[:, 0]
+        right[:, dim + 2] = 1.0
+        return left, right
 
     def _use_from_stage1(self, ci: np.ndarray, si: np.ndarray, logit: np.ndarray) -> Optional[np.ndarray]:
         """Recovers the semantic cosines from stage-1 logits (the other stage-1 terms are cheap to subtract)."""
