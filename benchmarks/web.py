@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -97,12 +98,13 @@ def load(port: int, path: str, headers: dict, *, clients: int, seconds: float) -
     """Runs `clients` threads requesting `path` for `seconds`; returns counts and latencies."""
     latencies: list[float] = []
     errors = [0]
+    failures: Counter = Counter()  # what each error was: a status code or the exception's name
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
     def client():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine, bad = [], 0
+        mine, bad, why = [], 0, Counter()
         while time.monotonic() < deadline:
             t = time.perf_counter()
             try:
@@ -110,10 +112,13 @@ def load(port: int, path: str, headers: dict, *, clients: int, seconds: float) -
                 response = conn.getresponse()
                 response.read()
                 ok = 200 <= response.status < 300
-            except (OSError, http.client.HTTPException):
+                if not ok:
+                    why[str(response.status)] += 1
+            except (OSError, http.client.HTTPException) as exc:
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 ok = False
+                why[type(exc).__name__] += 1
             if ok:
                 mine.append(time.perf_counter() - t)
             else:
@@ -121,6 +126,7 @@ def load(port: int, path: str, headers: dict, *, clients: int, seconds: float) -
         with lock:
             latencies.extend(mine)
             errors[0] += bad
+            failures.update(why)
 
     started = time.monotonic()
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -130,7 +136,7 @@ def load(port: int, path: str, headers: dict, *, clients: int, seconds: float) -
         t.join()
     elapsed = time.monotonic() - started
     values = np.array(latencies) if latencies else np.array([np.nan])
-    return {"requests": len(latencies), "errors": errors[0], "rps": len(latencies) / elapsed,
+    return {"requests": len(latencies), "errors": errors[0], "failures": dict(failures), "rps": len(latencies) / elapsed,
             "p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95))}
 
 
@@ -188,6 +194,9 @@ def main(argv=None) -> int:
     page = [r for _, name, r in rows if name == "suggestions page"]
     worst = max(r["p95"] for r in page)
     errors = sum(r["errors"] for _, _, r in rows)
+    for label, name, r in rows:
+        if r["failures"]:
+            print(f"errors on {label} {name}: {r['failures']}")
     print(f"{'PASS' if worst < 0.3 and errors == 0 else 'FAIL'}: suggestions page p95 {worst * 1000:.0f} ms "
           f"(target: under 300 ms), {errors} errors\n")
     return 0

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select as sa_select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, select
 
 from models.crud import record_event
@@ -326,12 +326,12 @@ def open_challenges_fingerprint(*, session: Session) -> tuple:
 
 
 def challenges_by_ids(*, session: Session, ids: Sequence[int]) -> dict[int, Challenge]:
-    """Gets challenges by id with field, programme and sponsor loaded."""
+    """Gets challenges by id with field, programme and sponsor loaded, in one query (each is many-to-one)."""
     rows = session.exec(
         select(Challenge).where(Challenge.id.in_(list(ids)))
-        .options(selectinload(Challenge.field).selectinload(Field.programme), selectinload(Challenge.sponsor))
+        .options(joinedload(Challenge.field).joinedload(Field.programme), joinedload(Challenge.sponsor))
     )
-    return {c.id: c for c in rows}
+    return {c.id: c for c in rows.unique()}
 
 
 # --- round inputs as plain rows (a round reads every profile: no ORM object per row) -------------
