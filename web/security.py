@@ -149,6 +149,9 @@ def init_app(app: Flask) -> None:
     if proxies:
         # Behind a load balancer the client's address and scheme arrive in X-Forwarded-* headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    # Flask-Limiter keeps the first app's key prefix for every later app built in the process (a test
+    # session builds many); each app's own setting must apply, or their counts would mix.
+    limiter._key_prefix = app.config.get("RATELIMIT_KEY_PREFIX", "")
     limiter.init_app(app)
     app.before_request(_end_old_sessions)
     app.after_request(_headers)
