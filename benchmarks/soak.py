@@ -23,18 +23,15 @@ import http.client
 import json
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 from benchmarks.speed import machine
-from benchmarks.web import free_port, procfile_web_command
+from benchmarks.web import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 SPONSORS = ("lg@demo.matchmaker.kr", "qualcomm@demo.matchmaker.kr")
@@ -172,14 +169,9 @@ def check(url: str, log: list) -> tuple[list[str], dict]:
 
 def soak(url: str, label: str, *, seconds: float, sponsor_clients: int) -> tuple[dict, list[str]]:
     setup = prepare(url)
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "soak-secret", "SHOW_DEMO_LOGINS": "0"}
-    server = subprocess.Popen(procfile_web_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
     log: list = []
     lock = threading.Lock()
-    try:
-        wait_for(port, server)
+    with serving(url) as port:
         deadline = time.monotonic() + seconds
         threads = [threading.Thread(target=manager_loop, args=(
             Client(port, setup["tokens"][MANAGER], log, lock), deadline, setup["round_id"]))]
@@ -192,9 +184,6 @@ def soak(url: str, label: str, *, seconds: float, sponsor_clients: int) -> tuple
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
     problems, counted = check(url, log)
     decisions = [e for e in log if e[0] == "POST" and e[1].endswith("/decision")]
     row = {
@@ -205,18 +194,6 @@ def soak(url: str, label: str, *, seconds: float, sponsor_clients: int) -> tuple
         **counted,
     }
     return row, problems
-
-
-def wait_for(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.3)
 
 
 def main(argv=None) -> int:

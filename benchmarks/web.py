@@ -23,7 +23,9 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -140,10 +142,11 @@ def load(port: int, path: str, headers: dict, *, clients: int, seconds: float) -
             "p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95))}
 
 
-def measure(url: str, label: str, *, clients: int, seconds: float) -> list[tuple]:
-    token = prepare(url)
+@contextmanager
+def serving(url: str) -> Iterator[int]:
+    """Serves the database at `url` with gunicorn as the Procfile runs it; yields the port once it answers."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark-secret", "SHOW_DEMO_LOGINS": "0"}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark-secret-" + "x" * 32, "SHOW_DEMO_LOGINS": "0"}
     server = subprocess.Popen(procfile_web_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -156,6 +159,15 @@ def measure(url: str, label: str, *, clients: int, seconds: float) -> list[tuple
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("gunicorn did not start")
                 time.sleep(0.3)
+        yield port
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+def measure(url: str, label: str, *, clients: int, seconds: float) -> list[tuple]:
+    token = prepare(url)
+    with serving(url) as port:
         cookie = sign_in(port)
         targets = [
             ("suggestions page", "/startup/suggestions", {"Cookie": cookie}),
@@ -167,9 +179,6 @@ def measure(url: str, label: str, *, clients: int, seconds: float) -> list[tuple
             load(port, path, headers, clients=clients, seconds=3)
             rows.append((label, name, load(port, path, headers, clients=clients, seconds=seconds)))
         return rows
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def main(argv=None) -> int:

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from models import crud
 from models.schema import Challenge, Field
-from tests.conftest import USERS, form_token
+from tests.conftest import form_token
 
 # Text people really type: Korean with an emoji, a zero-width-joined emoji, a skin tone, right-to-left
 # Hebrew and Arabic words, combining accents, CJK punctuation and a non-breaking space.
