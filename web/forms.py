@@ -1,12 +1,70 @@
-"""Form helpers: the data layer's validation errors shown on the form fields, in the reader's language."""
+"""Form helpers: saving a form through the data layer, and its validation errors shown on the form
+fields in the reader's language."""
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
+
+from models import crud
+from web.database import get_session
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What became of a form's save: 200 saved and committed, 400 refused (the reasons are on the
+    form), 409 someone saved a newer version first (the caller says what differs)."""
+
+    status: int
+    value: Any = None
+
+    @property
+    def done(self) -> bool:
+        return self.status == 200
+
+    @property
+    def conflict(self) -> bool:
+        return self.status == 409
+
+
+def when_taken(field, message: str) -> Callable[[crud.DataError], bool]:
+    """A `refused` for save_form: the data layer's "... exists already" goes on `field` as `message`."""
+
+    def place(exc: crud.DataError) -> bool:
+        if not isinstance(exc, crud.SlugTaken) and "exists already" not in str(exc):
+            return False
+        field.errors.append(message)
+        return True
+
+    return place
+
+
+def save_form(form: FlaskForm, write: Callable[[], Any], *,
+              refused: Optional[Callable[[crud.DataError], bool]] = None) -> Saved:
+    """Runs `write` (it builds the input and calls the data layer) and commits; or rolls back and
+    puts what went wrong on the form: validation errors on their fields, a data-layer refusal as a
+    form error. `refused(exc)` may place a refusal itself and returns True when it did."""
+    db = get_session()
+    try:
+        value = write()
+    except ValidationError as exc:
+        db.rollback()
+        apply_validation_errors(form, exc)
+        return Saved(400)
+    except crud.Conflict:
+        db.rollback()
+        return Saved(409)
+    except crud.DataError as exc:
+        db.rollback()
+        if refused is None or not refused(exc):
+            form.form_errors.append(str(exc))
+        return Saved(400)
+    db.commit()
+    return Saved(200, value)
 
 
 def _message(error: dict) -> str:

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from pydantic import ValidationError
 
 from models import crud
 from models.enums import Role
@@ -16,7 +15,7 @@ from web.access import SignedIn
 from web.auth import bp
 from web.auth.forms import LoginForm, SignupForm
 from web.database import get_session
-from web.forms import apply_validation_errors
+from web.forms import save_form, when_taken
 from web.security import limit_sign_in, limit_sign_up, start_session
 
 HOME_BY_ROLE = {
@@ -86,24 +85,13 @@ def signup():
         return redirect(home_url())
     form = SignupForm()
     if form.validate_on_submit():
-        db = get_session()
-        try:
-            user = crud.signup_startup(
-                session=db, email=form.email.data, password=form.password.data, display_name=form.display_name.data,
-                name_ko=form.name_ko.data, name_en=form.name_en.data, locale=session.get("lang", "ko"),
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_validation_errors(form, exc)
-        except crud.DataError as exc:
-            db.rollback()
-            if "exists already" in str(exc):
-                form.email.errors.append(_("An account with this e-mail exists already."))
-            else:
-                form.form_errors.append(str(exc))
-        else:
-            db.commit()
-            _sign_in(user)
+        saved = save_form(form, lambda: crud.signup_startup(
+            session=get_session(), email=form.email.data, password=form.password.data,
+            display_name=form.display_name.data, name_ko=form.name_ko.data, name_en=form.name_en.data,
+            locale=session.get("lang", "ko"),
+        ), refused=when_taken(form.email, _("An account with this e-mail exists already.")))
+        if saved.done:
+            _sign_in(saved.value)
             flash(_("Welcome! Describe your company so we can suggest challenges."), "success")
             if "startup.profile" in current_app.view_functions:
                 return redirect(url_for("startup.profile"))

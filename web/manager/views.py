@@ -14,7 +14,6 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from markupsafe import Markup
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
-from pydantic import ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from models import crud, dashboards
@@ -22,7 +21,7 @@ from models.enums import ProposalStatus, Role, RoundStatus, RunStatus, RunTrigge
 from models.schema import FieldCreate, FieldUpdate, ProgrammeCreate, ProgrammeUpdate, RoundCreate, RoundUpdate
 from web.access import role_required
 from web.database import get_engine, get_session
-from web.forms import apply_validation_errors
+from web.forms import save_form, when_taken
 from web.manager import bp, charts, exports
 from web.manager.forms import (
     ActionForm,
@@ -152,25 +151,14 @@ def new_programme():
         if not slug:
             form.slug.errors.append(_("The English names give no address name; type one."))
         else:
-            db = get_session()
-            try:
-                programme_in = ProgrammeCreate.model_validate(
-                    {**form.values(), "slug": slug, "operator_id": current_user.organization_id})
-                programme = crud.create_programme(session=db, programme_in=programme_in, actor_id=current_user.id)
-            except ValidationError as exc:
-                db.rollback()
-                apply_validation_errors(form, exc)
-            except crud.DataError as exc:
-                db.rollback()
-                if "exists already" in str(exc):
-                    form.slug.errors.append(_("Another programme uses this address name; choose another."))
-                else:
-                    form.form_errors.append(str(exc))
-            else:
-                db.commit()
+            saved = save_form(form, lambda: crud.create_programme(
+                session=get_session(), actor_id=current_user.id, programme_in=ProgrammeCreate.model_validate(
+                    {**form.values(), "slug": slug, "operator_id": current_user.organization_id})),
+                refused=when_taken(form.slug, _("Another programme uses this address name; choose another.")))
+            if saved.done:
                 flash(_("Programme “%(name)s” created. Add its fields and sponsors next.",
-                        name=programme.name(locale())), "success")
-                return redirect(url_for(".programme", programme_id=programme.id))
+                        name=saved.value.name(locale())), "success")
+                return redirect(url_for(".programme", programme_id=saved.value.id))
     return render_template("manager/programme_form.html", form=form, programme=None), _status()
 
 
@@ -185,30 +173,19 @@ def programme(programme_id: int):
     if request.method == "GET":
         form.version.data = str(item.version)
     elif form.validate_on_submit():
-        try:
-            programme_in = ProgrammeUpdate.model_validate(form.values())
-            crud.update_programme(session=db, programme=item, programme_in=programme_in,
-                                  expected_version=_version(form), actor_id=current_user.id)
-        except ValidationError as exc:
-            db.rollback()
-            apply_validation_errors(form, exc)
-            status = 400
-        except crud.Conflict:
-            db.rollback()
+        outcome = save_form(form, lambda: crud.update_programme(
+            session=db, programme=item, programme_in=ProgrammeUpdate.model_validate(form.values()),
+            expected_version=_version(form), actor_id=current_user.id))
+        if outcome.done:
+            flash(_("Programme saved."), "success")
+            return redirect(url_for(".programme", programme_id=programme_id))
+        if outcome.conflict:
             item = _or_404(dashboards.get_programme(session=db, programme_id=programme_id))
             saved = _differences(form, item, ProgrammeForm.TEXT + ("year", "selection_target", "max_award_krw"))
             form.version.data = str(item.version)
             form.form_errors.append(_("Someone saved this programme after you opened it. Your text is kept below "
                                       "and the saved values are listed; save again to replace them with yours."))
-            status = 409
-        except crud.DataError as exc:
-            db.rollback()
-            form.form_errors.append(str(exc))
-            status = 400
-        else:
-            db.commit()
-            flash(_("Programme saved."), "success")
-            return redirect(url_for(".programme", programme_id=programme_id))
+        status = outcome.status
     else:
         status = 400
     return render_template(
@@ -255,20 +232,11 @@ def new_field(programme_id: int):
         if not slug:
             form.slug.errors.append(_("The English name gives no address name; type one."))
         else:
-            try:
-                field_in = FieldCreate.model_validate({**form.values(), "slug": slug, "programme_id": programme_id})
-                crud.create_field(session=db, field_in=field_in, actor_id=current_user.id)
-            except ValidationError as exc:
-                db.rollback()
-                apply_validation_errors(form, exc)
-            except crud.SlugTaken:
-                db.rollback()
-                form.slug.errors.append(_("This programme has a field with this address name already."))
-            except crud.DataError as exc:
-                db.rollback()
-                form.form_errors.append(str(exc))
-            else:
-                db.commit()
+            saved = save_form(form, lambda: crud.create_field(
+                session=db, actor_id=current_user.id, field_in=FieldCreate.model_validate(
+                    {**form.values(), "slug": slug, "programme_id": programme_id})),
+                refused=when_taken(form.slug, _("This programme has a field with this address name already.")))
+            if saved.done:
                 flash(_("Field added."), "success")
                 return redirect(url_for(".programme", programme_id=programme_id))
     return render_template("manager/field_form.html", form=form, programme=item, field=None), _status()
@@ -286,30 +254,19 @@ def field(field_id: int):
         form.participating_company_id.data = item.participating_company_id or 0
         form.version.data = str(item.version)
     elif form.validate_on_submit():
-        try:
-            field_in = FieldUpdate.model_validate(form.values())
-            crud.update_field(session=db, field=item, field_in=field_in, expected_version=_version(form),
-                              actor_id=current_user.id)
-        except ValidationError as exc:
-            db.rollback()
-            apply_validation_errors(form, exc)
-            status = 400
-        except crud.Conflict:
-            db.rollback()
+        outcome = save_form(form, lambda: crud.update_field(
+            session=db, field=item, field_in=FieldUpdate.model_validate(form.values()),
+            expected_version=_version(form), actor_id=current_user.id))
+        if outcome.done:
+            flash(_("Field saved."), "success")
+            return redirect(url_for(".programme", programme_id=item.programme_id))
+        if outcome.conflict:
             item = _or_404(dashboards.get_field(session=db, field_id=field_id))
             saved = _differences(form, item, ("name_ko", "name_en", "description_ko", "description_en", "position"))
             form.version.data = str(item.version)
             form.form_errors.append(_("Someone saved this field after you opened it. Your text is kept below "
                                       "and the saved values are listed; save again to replace them with yours."))
-            status = 409
-        except crud.DataError as exc:
-            db.rollback()
-            form.form_errors.append(str(exc))
-            status = 400
-        else:
-            db.commit()
-            flash(_("Field saved."), "success")
-            return redirect(url_for(".programme", programme_id=item.programme_id))
+        status = outcome.status
     else:
         status = 400
     return render_template("manager/field_form.html", form=form, programme=item.programme, field=item,
@@ -326,21 +283,17 @@ def new_sponsor(programme_id: int):
         SelectChoice(o.id, f"{o.name(locale())} ({o.slug})") for o in dashboards.partner_organizations(session=db)
         if o.id not in taking_part
     ]
+    def on_the_choice(exc) -> bool:  # the only thing a refusal here can be about
+        form.organization_id.errors.append(str(exc))
+        return True
+
     if form.validate_on_submit():
-        try:
-            crud.add_programme_sponsor(
-                session=db, programme_id=programme_id, organization_id=form.organization_id.data,
-                role=SponsorRole(form.role.data), contribution_ko=form.contribution_ko.data or "",
-                contribution_en=form.contribution_en.data or "", actor_id=current_user.id,
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_validation_errors(form, exc)
-        except crud.DataError as exc:
-            db.rollback()
-            form.organization_id.errors.append(str(exc))
-        else:
-            db.commit()
+        saved = save_form(form, lambda: crud.add_programme_sponsor(
+            session=db, programme_id=programme_id, organization_id=form.organization_id.data,
+            role=SponsorRole(form.role.data), contribution_ko=form.contribution_ko.data or "",
+            contribution_en=form.contribution_en.data or "", actor_id=current_user.id,
+        ), refused=on_the_choice)
+        if saved.done:
             flash(_("Added to the programme."), "success")
             return redirect(url_for(".programme", programme_id=programme_id))
     return render_template("manager/sponsor_form.html", form=form, programme=item), _status()
@@ -385,20 +338,12 @@ def new_round(programme_id: int):
     if request.method == "GET":
         form.field_ids.data = [f.id for f in item.fields]
     if form.validate_on_submit():
-        try:
-            round_in = RoundCreate.model_validate(
-                {**form.values(), "programme_id": programme_id, "params": _round_params(form)})
-            created = crud.create_round(session=db, round_in=round_in, created_by_id=current_user.id)
-        except ValidationError as exc:
-            db.rollback()
-            apply_validation_errors(form, exc)
-        except crud.DataError as exc:
-            db.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.commit()
+        saved = save_form(form, lambda: crud.create_round(
+            session=db, created_by_id=current_user.id, round_in=RoundCreate.model_validate(
+                {**form.values(), "programme_id": programme_id, "params": _round_params(form)})))
+        if saved.done:
             flash(_("Round created as a draft. Schedule it when it is ready."), "success")
-            return redirect(url_for(".round_detail", round_id=created.id))
+            return redirect(url_for(".round_detail", round_id=saved.value.id))
     return render_template("manager/round_form.html", form=form, programme=item, round=None), _status()
 
 
@@ -420,30 +365,19 @@ def edit_round(round_id: int):
         for field_id, minimum_field in form.minimum_fields():
             minimum_field.data = minimum.get(str(field_id))
     elif form.validate_on_submit():
-        try:
-            round_in = RoundUpdate.model_validate({**form.values(), "params": _round_params(form, item.params)})
-            crud.update_round(session=db, round_=item, round_in=round_in,
-                              expected_version=_version(form), actor_id=current_user.id)
-        except ValidationError as exc:
-            db.rollback()
-            apply_validation_errors(form, exc)
-            status = 400
-        except crud.Conflict:
-            db.rollback()
+        outcome = save_form(form, lambda: crud.update_round(
+            session=db, round_=item, expected_version=_version(form), actor_id=current_user.id,
+            round_in=RoundUpdate.model_validate({**form.values(), "params": _round_params(form, item.params)})))
+        if outcome.done:
+            flash(_("Round saved."), "success")
+            return redirect(url_for(".round_detail", round_id=round_id))
+        if outcome.conflict:
             item = _or_404(dashboards.get_round(session=db, round_id=round_id))
             saved = _round_differences(form, item)
             form.version.data = str(item.version)
             form.form_errors.append(_("Someone saved this round after you opened it. Your text is kept below and "
                                       "the saved values are listed; save again to replace them with yours."))
-            status = 409
-        except crud.DataError as exc:
-            db.rollback()
-            form.form_errors.append(str(exc))
-            status = 400
-        else:
-            db.commit()
-            flash(_("Round saved."), "success")
-            return redirect(url_for(".round_detail", round_id=round_id))
+        status = outcome.status
     else:
         status = 400
     return render_template("manager/round_form.html", form=form, programme=item.programme, round=item,

@@ -23,6 +23,7 @@ from web.access import (
     role_required,
 )
 from web.database import get_session
+from web.forms import save_form
 from web.sponsor import bp
 from web.sponsor.forms import ChallengeForm, DecisionForm, ShortlistOrderForm, StatusForm
 
@@ -133,6 +134,16 @@ def _form_data(challenge: Challenge) -> dict:
     }
 
 
+def _not_saved_because(form):
+    """A `refused` for save_form that says what the data layer refused, as a sentence about the challenge."""
+
+    def place(exc) -> bool:
+        form.form_errors.append(_("The challenge could not be saved: %(reason)s", reason=str(exc)))
+        return True
+
+    return place
+
+
 @bp.route("/challenges/new", methods=["GET", "POST"])
 @sponsor_only
 def new_challenge():
@@ -151,16 +162,12 @@ def new_challenge():
     if checked is not None:
         status = ChallengeStatus(form.status_asked() or ChallengeStatus.draft.value)
         challenge_in = ChallengeCreate(**checked.model_dump(), field_id=form.field_id.data, status=status)
-        try:
-            challenge = crud.create_challenge(session=db, challenge_in=challenge_in, sponsor_id=_org_id(),
-                                              created_by_id=current_user.id)
-        except crud.DataError as exc:
-            db.rollback()
-            form.form_errors.append(_("The challenge could not be saved: %(reason)s", reason=str(exc)))
-        else:
-            db.commit()
-            flash(_("Challenge %(code)s is saved.", code=challenge.code), "success")
-            return redirect(url_for("sponsor.review", challenge_id=challenge.id))
+        saved = save_form(form, lambda: crud.create_challenge(
+            session=db, challenge_in=challenge_in, sponsor_id=_org_id(), created_by_id=current_user.id),
+            refused=_not_saved_because(form))
+        if saved.done:
+            flash(_("Challenge %(code)s is saved.", code=saved.value.code), "success")
+            return redirect(url_for("sponsor.review", challenge_id=saved.value.id))
     return render_template("sponsor/challenge_form.html", form=form, challenge=None, fields=fields), 400
 
 
@@ -186,11 +193,13 @@ def edit_challenge(challenge_id: int):
         changes["field_id"] = form.field_id.data
         if form.status_asked():
             changes["status"] = form.status_asked()
-        try:
-            crud.update_challenge(session=db, challenge=challenge, challenge_in=ChallengeUpdate(**changes),
-                                  expected_version=form.version.data or 0, actor_id=current_user.id)
-        except crud.Conflict:
-            db.rollback()
+        outcome = save_form(form, lambda: crud.update_challenge(
+            session=db, challenge=challenge, challenge_in=ChallengeUpdate(**changes),
+            expected_version=form.version.data or 0, actor_id=current_user.id), refused=_not_saved_because(form))
+        if outcome.done:
+            flash(_("Challenge %(code)s is saved.", code=challenge.code), "success")
+            return redirect(url_for("sponsor.review", challenge_id=challenge.id))
+        if outcome.conflict:
             code, saved = 409, challenge
             form.form_errors.append(_(
                 "Someone else saved this challenge first. Your text is kept below and their version is shown "
@@ -198,13 +207,6 @@ def edit_challenge(challenge_id: int):
             # Saving again is then a deliberate overwrite of the version the user has now seen.
             form.version.data = challenge.version
             form.version.raw_data = [str(challenge.version)]
-        except crud.DataError as exc:
-            db.rollback()
-            form.form_errors.append(_("The challenge could not be saved: %(reason)s", reason=str(exc)))
-        else:
-            db.commit()
-            flash(_("Challenge %(code)s is saved.", code=challenge.code), "success")
-            return redirect(url_for("sponsor.review", challenge_id=challenge.id))
     return render_template("sponsor/challenge_form.html", form=form, challenge=challenge, fields=fields,
                            saved=saved), code
 
